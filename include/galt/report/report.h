@@ -1,0 +1,8 @@
+// The report writers of the continual benchmark (issue 3 §6): Markdown
+// tables, a self-contained HTML report with inline SVG plots, and a progress
+// indicator.
+#pragma once
+
+#include <galt/report/html_report.h>
+#include <galt/report/markdown.h>
+#include <galt/report/progress.h>
