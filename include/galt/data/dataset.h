@@ -46,7 +46,9 @@ struct TrainTest {
 /// {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz under `dir` (IDX, gzip).
 /// Result: 60,000 train / 10,000 test, pixels scaled by 1/255.
 /// Throws galt::InputError (with the file path in the message) for a missing
-/// directory or file, a truncated or non-gzip file, a bad IDX magic number,
+/// directory or file, a truncated or corrupt gzip stream (an uncompressed
+/// IDX file is read as is), a short or over-long IDX payload, a bad IDX magic
+/// number,
 /// images that are not 28×28, an image/label count mismatch, or a label
 /// outside 0..9.
 TrainTest load_fashion_mnist(const std::string& dir = "/usr/share/datasets/fashion-mnist");
@@ -59,7 +61,8 @@ TrainTest load_fashion_mnist(const std::string& dir = "/usr/share/datasets/fashi
 /// machine): the test share is 20% of the whole set (2,000 of 10,000),
 /// apportioned over classes by largest remainder so each class keeps its
 /// proportion (e.g. 200 of digit 0's 1,001 images, 225 of digit 1's 1,127).
-/// Rows within train and test are ordered by class, then by shuffled position.
+/// Rows within train and test are ordered by class, then by position in the
+/// package's file.
 /// Throws galt::InputError for a missing directory or file, invalid JSON, a
 /// missing "data" array, a length not divisible by 784, a non-numeric value,
 /// or a value outside [0, 1].
