@@ -1,0 +1,62 @@
+// ConstraintEdge: one persistent requirement of the constraint graph
+// (DESIGN §1). An edge only knows how to produce its value; its Jacobian is
+// taken by autograd (or by the per-example trick for edge families, §2.3).
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace galt {
+
+/// Which responsibility an edge carries.
+enum class Channel { kForward, kTask, kSafety, kMemory, kAction };
+
+/// Feasible set of an edge: C ≤ 0 or C = 0.
+enum class Sense { kInequality, kEquality };
+
+const char* to_string(Channel c);
+const char* to_string(Sense s);
+
+/// A constraint edge e. Its value is C_e(θ) = value() − margin; it is feasible
+/// when C_e ≤ 0 (inequality) or C_e = 0 (equality).
+///
+/// `value` returns a 0-dim tensor computed with autograd from the blocks'
+/// tensors (e.g. a KL divergence on an anchor batch). The optimizer calls it
+/// once per step with gradient recording on, and differentiates it with
+/// respect to the tensors of `blocks` (empty = every block).
+struct ConstraintEdge {
+  std::string name;
+  Channel channel = Channel::kSafety;
+  Sense sense = Sense::kInequality;
+  /// Safety layer 0..N−1 (DESIGN §6); −1 when the edge is not a safety edge.
+  int layer = -1;
+  /// Subtracted from value(): C = value() − margin.
+  double margin = 0.0;
+  /// Names of the blocks the edge touches; empty means all blocks.
+  std::vector<std::string> blocks;
+  /// Initial multiplier λ_e (≥ 0 for inequalities).
+  double lambda_init = 0.0;
+  /// Initial penalty ρ_e (> 0); ≤ 0 means "use the optimizer's default".
+  double rho_init = 0.0;
+  /// The constraint's raw value (before the margin). Unused for edges added
+  /// through an EdgeFamily.
+  std::function<at::Tensor()> value;
+};
+
+/// Several edges whose values come from one closure returning a 1-dim tensor
+/// [k] (value()[i] belongs to edges[i]). When the closure runs a model built
+/// from galt::tapped_linear and edge i depends only on its own rows
+/// `rows[i]` of the batch, the k Jacobians are formed from one backward pass
+/// (DESIGN §2.3); otherwise they are taken by k autograd passes.
+struct EdgeFamily {
+  std::vector<ConstraintEdge> edges;
+  std::function<at::Tensor()> values;
+  /// Number of batch rows that belong to each edge, in order (the rows of
+  /// edge i follow those of edge i−1). Empty: the per-example trick is off.
+  std::vector<int64_t> rows;
+};
+
+}  // namespace galt

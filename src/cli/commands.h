@@ -1,0 +1,16 @@
+// Each CLI subcommand family registers itself on the root app. A callback
+// signals bad input by throwing galt::InputError (exit 2); any other exception
+// is an internal error (exit 1).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace galt::cli {
+
+void register_demo(CLI::App& app);             // demo_command.cpp
+void register_bench_solver(CLI::App& bench);   // bench_solver_command.cpp
+void register_bench_continual(CLI::App& bench);// bench_continual_command.cpp
+void register_bench_memory(CLI::App& bench);   // bench_memory_command.cpp
+void register_memory(CLI::App& app);           // memory_command.cpp
+
+}  // namespace galt::cli

@@ -1,0 +1,31 @@
+// galt: constraint-native training from the command line.
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.h"
+#include "galt/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"galt — graph-parallel augmented-Lagrangian training"};
+  app.require_subcommand(1);
+  galt::cli::register_demo(app);
+  galt::cli::register_memory(app);
+  auto* bench = app.add_subcommand("bench", "Benchmarks (write JSON reports)");
+  bench->require_subcommand(1);
+  galt::cli::register_bench_solver(*bench);
+  galt::cli::register_bench_continual(*bench);
+  galt::cli::register_bench_memory(*bench);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  } catch (const galt::InputError& e) {
+    std::fprintf(stderr, "galt: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "galt: internal error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,99 @@
+#include "galt/solve/local_solve.h"
+
+#include <torch/torch.h>
+
+#include <limits>
+
+#include "galt/error.h"
+
+namespace galt {
+
+namespace {
+
+void check_shapes(const LocalSolveProblem& p, int64_t k) {
+  if (p.inv_metric.size() != p.base_step.size())
+    throw InputError("local solve: " + std::to_string(p.inv_metric.size()) + " metric tensors but " +
+                     std::to_string(p.base_step.size()) + " step tensors");
+  if (k == 0) return;
+  if (p.jacobian.size() != p.base_step.size())
+    throw InputError("local solve: " + std::to_string(p.jacobian.size()) +
+                     " Jacobian tensors for a block of " + std::to_string(p.base_step.size()));
+  if (!p.rho.defined() || p.rho.numel() != k)
+    throw InputError("local solve: ρ must have one entry per active edge (" + std::to_string(k) + ")");
+  for (size_t t = 0; t < p.base_step.size(); ++t) {
+    const auto n = p.base_step[t].numel();
+    if (p.inv_metric[t].numel() != n)
+      throw InputError("local solve: tensor " + std::to_string(t) + ": metric has " +
+                       std::to_string(p.inv_metric[t].numel()) + " entries, step has " + std::to_string(n));
+    const auto& j = p.jacobian[t];
+    if (j.dim() != 2 || j.size(0) != k || j.size(1) != n)
+      throw InputError("local solve: tensor " + std::to_string(t) + ": Jacobian has shape " +
+                       std::string(c10::str(j.sizes())) + ", expected [" + std::to_string(k) + ", " +
+                       std::to_string(n) + "]");
+  }
+  if ((p.rho <= 0).any().item<bool>()) throw InputError("local solve: every ρ must be > 0");
+}
+
+}  // namespace
+
+LocalSolveResult solve_local(const LocalSolveProblem& p, const LocalSolveOptions& o) {
+  torch::NoGradGuard no_grad;
+  const int64_t k = p.force.defined() ? p.force.numel() : 0;
+  check_shapes(p, k);
+  LocalSolveResult r;
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+  if (k == 0) {
+    r.step = p.base_step;
+    r.mu = torch::zeros({0}, f64);
+    r.predicted_change = torch::zeros({0}, f64);
+    return r;
+  }
+
+  // G = U A⁻¹ Uᵀ and U s0, accumulated over the block's tensors (§2.2). The
+  // GEMMs run in the block's dtype; the k×k system is solved in double.
+  auto gram = torch::zeros({k, k}, f64);
+  auto u_s0 = torch::zeros({k}, f64);
+  for (size_t t = 0; t < p.base_step.size(); ++t) {
+    const auto& j = p.jacobian[t];
+    gram += torch::mm(j * p.inv_metric[t], j.t()).to(torch::kFloat64);
+    u_s0 += torch::mv(j, p.base_step[t]).to(torch::kFloat64);
+  }
+  const auto rho = p.rho.to(torch::kFloat64);
+  const auto force = p.force.to(torch::kFloat64);
+  auto s = gram + torch::diag(1.0 / rho);
+  s = 0.5 * (s + s.t());
+
+  const auto eig = torch::linalg::eigvalsh(s, "L");
+  const double lo = eig.min().item<double>(), hi = eig.max().item<double>();
+  r.condition = lo > 0 ? hi / lo : std::numeric_limits<double>::infinity();
+  if (!std::isfinite(r.condition) || r.condition > o.max_condition) r.damped = true;
+
+  // Damped fallback (§2.2 guard): S + δI with δ growing until Cholesky holds.
+  double delta = r.damped ? o.damping * std::max(s.trace().item<double>() / k, 1e-300) : 0.0;
+  at::Tensor chol;
+  for (int attempt = 0; attempt < 30; ++attempt) {
+    const auto shifted = delta > 0 ? s + delta * torch::eye(k, f64) : s;
+    auto [l, info] = torch::linalg_cholesky_ex(shifted);
+    if (info.item<int64_t>() == 0) {
+      chol = l;
+      break;
+    }
+    r.damped = true;
+    delta = delta > 0 ? delta * 10 : o.damping * std::max(std::abs(s.trace().item<double>()) / k, 1e-300);
+  }
+  if (!chol.defined())
+    throw std::runtime_error("local solve: the capacitance matrix could not be factorised even when damped");
+
+  const auto rhs = u_s0 + force / rho;
+  r.mu = torch::cholesky_solve(rhs.unsqueeze(1), chol).squeeze(1);
+  r.predicted_change = u_s0 - torch::mv(gram, r.mu);
+
+  r.step.resize(p.base_step.size());
+  for (size_t t = 0; t < p.base_step.size(); ++t) {
+    const auto mu_t = r.mu.to(p.jacobian[t].scalar_type());
+    r.step[t] = p.base_step[t] - p.inv_metric[t] * torch::mv(p.jacobian[t].t(), mu_t);
+  }
+  return r;
+}
+
+}  // namespace galt

@@ -1,0 +1,332 @@
+#include "galt/solve/optimizer.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+#include <unordered_map>
+
+#include "galt/error.h"
+#include "galt/graph/linear_tap.h"
+#include "solve/edge_jacobians.h"
+
+namespace galt {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+}  // namespace
+
+OptimizerOptions::OptimizerOptions(double lr) : lr_(lr) {}
+
+AdamWOptions OptimizerOptions::adamw() const {
+  return AdamWOptions{lr(), beta1(), beta2(), eps(), weight_decay()};
+}
+
+Optimizer::Optimizer(std::vector<torch::optim::OptimizerParamGroup> groups,
+                     OptimizerOptions defaults, SolverOptions solver)
+    : torch::optim::Optimizer(std::move(groups),
+                              std::make_unique<OptimizerOptions>(std::move(defaults))),
+      al_(solver.dual),
+      solver_(solver) {
+  sync_blocks();
+}
+
+Optimizer::Optimizer(std::vector<torch::Tensor> params, OptimizerOptions defaults,
+                     SolverOptions solver)
+    : Optimizer({torch::optim::OptimizerParamGroup(std::move(params))}, std::move(defaults),
+                solver) {}
+
+void Optimizer::sync_blocks() {
+  // Param groups added through add_param_group() become new blocks.
+  for (size_t g = graph_.blocks().size(); g < param_groups_.size(); ++g) {
+    auto& opts = static_cast<OptimizerOptions&>(param_groups_[g].options());
+    std::string name = opts.name().empty() ? "block" + std::to_string(g) : opts.name();
+    graph_.add_block(Block(name, param_groups_[g].params()));
+  }
+}
+
+int Optimizer::add_constraint(ConstraintEdge edge) {
+  sync_blocks();
+  const int id = graph_.add_edge(edge);
+  al_.add_edge(graph_.edges()[id]);
+  return id;
+}
+
+int Optimizer::add_constraint_family(EdgeFamily family) {
+  sync_blocks();
+  const int first = graph_.add_family(std::move(family));
+  for (size_t e = first; e < graph_.edges().size(); ++e) al_.add_edge(graph_.edges()[e]);
+  return first;
+}
+
+void Optimizer::remove_constraint(const std::string& name) {
+  const int id = graph_.edge_id(name);
+  graph_.remove_edge(name);  // throws InputError when unknown
+  al_.remove_edge(id);
+  previous_.erase(name);
+}
+
+void Optimizer::begin_task() { al_.warm_start(); }
+
+void Optimizer::add_callback(std::function<void(const StepStats&)> callback) {
+  callbacks_.push_back(std::move(callback));
+}
+
+torch::Tensor Optimizer::step(LossClosure closure) {
+  torch::Tensor loss;
+  if (closure) {
+    torch::AutoGradMode enable_grad(true);
+    loss = closure();
+  }
+  sync_blocks();
+  auto& blocks = graph_.blocks();
+  const auto& edges = graph_.edges();
+  const size_t num_edges = edges.size();
+
+  if (solver_.check_finite) {
+    for (const auto& b : blocks)
+      for (size_t t = 0; t < b.params().size(); ++t) {
+        const auto& g = b.params()[t].grad();
+        if (g.defined() && !torch::isfinite(g).all().item<bool>())
+          throw InputError("block '" + b.name() + "', tensor " + std::to_string(t) +
+                           ": the task gradient has NaN/Inf entries; nothing was updated");
+      }
+  }
+
+  // 1. Values and Jacobians of every edge at the current θ.
+  auto t0 = Clock::now();
+  EdgeJacobians ev = evaluate_edge_jacobians(graph_, counters_);
+  const double eval_seconds = seconds_since(t0);
+
+  StepStats st;
+  st.step = ++steps_;
+  st.evaluate_seconds = eval_seconds;
+  std::vector<Sense> senses(num_edges);
+  for (size_t e = 0; e < num_edges; ++e) senses[e] = edges[e].sense;
+
+  // 2. Dual updates with the values measured after the inner phase (§3).
+  if (steps_ > 1) al_.inner_update(senses, ev.values);
+  if (inner_since_outer_ >= al_.options().inner_steps) {
+    st.dual_updates = al_.outer_update(senses, ev.values);
+    st.outer_update = true;
+    inner_since_outer_ = 0;
+  }
+  ++inner_since_outer_;
+
+  // 3. Forces and the active set (§2.1).
+  std::vector<double> force(num_edges);
+  std::vector<bool> active(num_edges);
+  for (size_t e = 0; e < num_edges; ++e) {
+    const auto& d = al_.dual(static_cast<int>(e));
+    active[e] = AugmentedLagrangian::active(senses[e], d.lambda, d.rho, ev.values[e]);
+    force[e] = d.lambda + d.rho * ev.values[e];
+  }
+
+  // 4. Local solves, one per block, each with its neighbours fixed (Jacobi).
+  t0 = Clock::now();
+  const size_t num_blocks = blocks.size();
+  st.blocks.resize(num_blocks);
+  std::vector<std::vector<double>> predicted(num_blocks, std::vector<double>(num_edges, 0.0));
+  std::vector<char> solved(num_blocks, 0);
+  auto solve_block = [&](size_t b) {
+    const auto tb = Clock::now();
+    Block& block = blocks[b];
+    const AdamWOptions hp = static_cast<const OptimizerOptions&>(param_groups_[b].options()).adamw();
+    auto& bs = st.blocks[b];
+    bs.name = block.name();
+    std::vector<int> touching, acting;
+    for (size_t e = 0; e < num_edges; ++e) {
+      if (ev.slot_of(static_cast<int>(e), static_cast<int>(b)) < 0) continue;
+      touching.push_back(static_cast<int>(e));
+      if (active[e]) acting.push_back(static_cast<int>(e));
+    }
+    bs.active_edges = static_cast<int>(acting.size());
+    const auto has_grad = block.has_grad();
+    block.update_moments(hp);
+    const auto denom = block.metric(hp);
+
+    torch::NoGradGuard no_grad;
+    const auto& params = block.params();
+    std::vector<at::Tensor> steps(params.size());
+    if (acting.empty()) {
+      // Exactly torch::optim::AdamW's update (§2.4); the step is recovered as
+      // a difference only when an (inactive) edge needs its prediction.
+      for (size_t t = 0; t < params.size(); ++t) {
+        if (!has_grad[t]) continue;
+        auto p = params[t];
+        const at::Tensor before = touching.empty() ? at::Tensor() : p.detach().clone();
+        if (hp.weight_decay != 0) p.mul_(1 - hp.lr * hp.weight_decay);
+        p.addcdiv_(block.state()[t].exp_avg, denom[t], -block.step_size(t, hp));
+        if (before.defined()) steps[t] = (p.detach() - before).reshape({-1});
+      }
+    } else {
+      solved[b] = 1;
+      const auto k = static_cast<int64_t>(acting.size());
+      std::vector<double> f(k), r(k);
+      for (int64_t i = 0; i < k; ++i) {
+        f[i] = force[acting[i]];
+        r[i] = al_.dual(acting[i]).rho;
+      }
+      LocalSolveProblem prob;
+      prob.force = torch::tensor(f, torch::kFloat64);
+      prob.rho = torch::tensor(r, torch::kFloat64);
+      for (size_t t = 0; t < params.size(); ++t) {
+        const auto& p = params[t];
+        prob.inv_metric.push_back((hp.lr / denom[t]).reshape({-1}));
+        at::Tensor s0 = torch::zeros({p.numel()}, p.options());
+        if (has_grad[t]) {
+          // s0 = η·d plus the decoupled decay: AdamW's own step (§2.1).
+          s0 = (block.state()[t].exp_avg / denom[t]).mul_(-block.step_size(t, hp)).reshape({-1});
+          if (hp.weight_decay != 0) s0.sub_(p.detach().reshape({-1}) * (hp.lr * hp.weight_decay));
+        }
+        prob.base_step.push_back(s0);
+        std::vector<at::Tensor> rows;
+        rows.reserve(acting.size());
+        for (int e : acting) rows.push_back(ev.jacobian(e, static_cast<int>(b), t));
+        prob.jacobian.push_back(torch::stack(rows));
+      }
+      LocalSolveResult res = solve_local(prob, solver_.local);
+      bs.condition = res.condition;
+      bs.damped = res.damped;
+      steps = std::move(res.step);
+      if (solver_.trust_radius > 0) {
+        double sq = 0;
+        for (size_t t = 0; t < params.size(); ++t)
+          sq += (steps[t] - prob.base_step[t]).pow(2).sum().item<double>();
+        const double norm = std::sqrt(sq);
+        if (norm > solver_.trust_radius) {
+          const double scale = solver_.trust_radius / norm;
+          for (size_t t = 0; t < params.size(); ++t)
+            steps[t] = prob.base_step[t] + (steps[t] - prob.base_step[t]) * scale;
+          bs.clipped = true;
+        }
+      }
+      for (size_t t = 0; t < params.size(); ++t) params[t].add_(steps[t].view_as(params[t]));
+    }
+    for (int e : touching) {
+      double acc = 0;
+      for (size_t t = 0; t < params.size(); ++t)
+        if (steps[t].defined())
+          acc += torch::dot(ev.jacobian(e, static_cast<int>(b), t), steps[t]).item<double>();
+      predicted[b][e] = acc;
+    }
+    bs.solve_seconds = seconds_since(tb);
+  };
+  if (solver_.parallel_blocks && num_blocks > 1) {
+    at::parallel_for(0, static_cast<int64_t>(num_blocks), 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t b = lo; b < hi; ++b) solve_block(static_cast<size_t>(b));
+    });
+  } else {
+    for (size_t b = 0; b < num_blocks; ++b) solve_block(b);
+  }
+  for (size_t b = 0; b < num_blocks; ++b) {
+    if (solved[b]) ++counters_.local_solves;
+    else ++counters_.adamw_steps;
+  }
+  st.solve_seconds = seconds_since(t0);
+
+  // 5. Statistics.
+  st.edges.resize(num_edges);
+  for (size_t e = 0; e < num_edges; ++e) {
+    auto& es = st.edges[e];
+    const auto& d = al_.dual(static_cast<int>(e));
+    es.name = edges[e].name;
+    es.channel = edges[e].channel;
+    es.value = ev.values[e];
+    es.lambda = d.lambda;
+    es.rho = d.rho;
+    es.active = active[e];
+    es.force = active[e] ? force[e] : 0.0;
+    for (size_t b = 0; b < num_blocks; ++b) es.predicted_change += predicted[b][e];
+    auto it = previous_.find(es.name);
+    if (it != previous_.end()) {
+      es.previous_predicted_change = it->second.second;
+      es.measured_change = es.value - it->second.first;
+    }
+    previous_[es.name] = {es.value, es.predicted_change};
+  }
+  stats_ = std::move(st);
+  for (auto& cb : callbacks_) cb(stats_);
+  return loss;
+}
+
+std::string Optimizer::brief_report() const {
+  std::ostringstream os;
+  os << "galt step " << stats_.step << (stats_.outer_update ? " (outer update)" : "") << ": "
+     << stats_.edges.size() << " edges, " << stats_.blocks.size() << " blocks, eval "
+     << stats_.evaluate_seconds * 1e3 << " ms, solve " << stats_.solve_seconds * 1e3 << " ms\n";
+  for (const auto& e : stats_.edges) {
+    os << "  " << e.name << " [" << to_string(e.channel) << "] C=" << e.value << " λ=" << e.lambda
+       << " ρ=" << e.rho << (e.active ? " active" : " inactive") << " predicted ΔC=" << e.predicted_change
+       << "\n";
+  }
+  double worst = 1.0;
+  int damped = 0;
+  for (const auto& b : stats_.blocks) {
+    worst = std::max(worst, b.condition);
+    damped += b.damped;
+  }
+  os << "  worst capacitance condition " << worst << ", damped solves " << damped << "\n";
+  return os.str();
+}
+
+void Optimizer::save(torch::serialize::OutputArchive& archive) const {
+  const auto& blocks = graph_.blocks();
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    const auto& state = blocks[b].state();
+    for (size_t t = 0; t < state.size(); ++t) {
+      const std::string key = "galt/block/" + blocks[b].name() + "/" + std::to_string(t) + "/";
+      archive.write(key + "step", torch::tensor(state[t].step));
+      if (state[t].exp_avg.defined()) {
+        archive.write(key + "exp_avg", state[t].exp_avg, /*is_buffer=*/true);
+        archive.write(key + "exp_avg_sq", state[t].exp_avg_sq, /*is_buffer=*/true);
+      }
+    }
+  }
+  for (size_t e = 0; e < graph_.edges().size(); ++e) {
+    const auto& d = al_.dual(static_cast<int>(e));
+    const std::string key = "galt/edge/" + graph_.edges()[e].name + "/";
+    archive.write(key + "lambda", torch::tensor(d.lambda, torch::kFloat64));
+    archive.write(key + "rho", torch::tensor(d.rho, torch::kFloat64));
+  }
+  archive.write("galt/steps", torch::tensor(steps_));
+  archive.write("galt/inner_since_outer", torch::tensor(inner_since_outer_));
+}
+
+void Optimizer::load(torch::serialize::InputArchive& archive) {
+  torch::NoGradGuard no_grad;
+  auto read = [&](const std::string& key, at::Tensor& out) { return archive.try_read(key, out); };
+  auto& blocks = graph_.blocks();
+  for (auto& block : blocks) {
+    for (size_t t = 0; t < block.params().size(); ++t) {
+      const std::string key = "galt/block/" + block.name() + "/" + std::to_string(t) + "/";
+      at::Tensor step, m, v;
+      if (!read(key + "step", step)) continue;
+      Block::TensorState s;
+      s.step = step.item<int64_t>();
+      if (read(key + "exp_avg", m) && read(key + "exp_avg_sq", v)) {
+        s.exp_avg = m.clone();
+        s.exp_avg_sq = v.clone();
+      }
+      block.set_state(t, s);
+    }
+  }
+  for (size_t e = 0; e < graph_.edges().size(); ++e) {
+    at::Tensor l, r;
+    const std::string key = "galt/edge/" + graph_.edges()[e].name + "/";
+    if (read(key + "lambda", l) && read(key + "rho", r)) {
+      al_.dual(static_cast<int>(e)).lambda = l.item<double>();
+      al_.dual(static_cast<int>(e)).rho = r.item<double>();
+    }
+  }
+  at::Tensor s, i;
+  if (read("galt/steps", s)) steps_ = s.item<int64_t>();
+  if (read("galt/inner_since_outer", i)) inner_since_outer_ = i.item<int64_t>();
+}
+
+}  // namespace galt

@@ -1,0 +1,274 @@
+// galt::Optimizer: superset of AdamW (DESIGN §2.4), KKT points of convex QPs
+// (§2–3), clear errors on bad input.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "galt/error.h"
+#include "galt/graph/linear_tap.h"
+#include "galt/solve/optimizer.h"
+
+namespace galt {
+namespace {
+
+// A small MLP whose linear maps are tapped (for the per-example trick).
+struct TinyNetImpl : torch::nn::Module {
+  TinyNetImpl() {
+    w1 = register_parameter("w1", torch::randn({16, 8}) * 0.3);
+    b1 = register_parameter("b1", torch::zeros({16}));
+    w2 = register_parameter("w2", torch::randn({3, 16}) * 0.3);
+    b2 = register_parameter("b2", torch::zeros({3}));
+  }
+  at::Tensor forward(const at::Tensor& x) {
+    return tapped_linear(torch::relu(tapped_linear(x, w1, b1)), w2, b2);
+  }
+  at::Tensor w1, b1, w2, b2;
+};
+TORCH_MODULE(TinyNet);
+
+std::vector<torch::optim::OptimizerParamGroup> two_blocks(TinyNet& net, OptimizerOptions o1,
+                                                         OptimizerOptions o2) {
+  return {torch::optim::OptimizerParamGroup({net->w1, net->b1}, std::make_unique<OptimizerOptions>(o1.name("fc1"))),
+          torch::optim::OptimizerParamGroup({net->w2, net->b2}, std::make_unique<OptimizerOptions>(o2.name("fc2")))};
+}
+
+TinyNet copy_of(TinyNet& net) {
+  TinyNet c;
+  torch::NoGradGuard g;
+  auto src = net->parameters();
+  auto dst = c->parameters();
+  for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
+  return c;
+}
+
+bool bit_equal(TinyNet& a, TinyNet& b) {
+  auto pa = a->parameters(), pb = b->parameters();
+  for (size_t i = 0; i < pa.size(); ++i)
+    if (!torch::equal(pa[i], pb[i])) return false;
+  return true;
+}
+
+void train_pair(bool with_inactive_edge, bool parallel) {
+  torch::manual_seed(0);
+  TinyNet ref;
+  TinyNet net = copy_of(ref);
+  torch::optim::AdamW adamw(ref->parameters(), torch::optim::AdamWOptions(3e-3));
+  SolverOptions so;
+  so.parallel_blocks = parallel;
+  Optimizer galt(two_blocks(net, OptimizerOptions(3e-3), OptimizerOptions(3e-3)), OptimizerOptions(3e-3), so);
+  if (with_inactive_edge) {
+    ConstraintEdge e;
+    e.name = "always_satisfied";
+    // C = ‖w1‖²·0 − 1 < 0 with λ = 0: inactive, yet it has a non-zero Jacobian.
+    e.value = [&] { return net->w1.pow(2).sum() * 1e-6 - 1.0; };
+    galt.add_constraint(e);
+  }
+  for (int step = 0; step < 100; ++step) {
+    auto x = torch::randn({32, 8});
+    auto y = torch::randint(0, 3, {32});
+    adamw.zero_grad();
+    torch::nn::functional::cross_entropy(ref->forward(x), y).backward();
+    adamw.step();
+    galt.zero_grad();
+    torch::nn::functional::cross_entropy(net->forward(x), y).backward();
+    galt.step();
+    ASSERT_TRUE(bit_equal(ref, net)) << "diverged at step " << step;
+  }
+  if (with_inactive_edge) {
+    EXPECT_FALSE(galt.last_stats().edges[0].active);
+    EXPECT_EQ(galt.counters().local_solves, 0);
+  }
+}
+
+TEST(Optimizer, WithoutConstraintsEqualsAdamWBitForBit) { train_pair(false, false); }
+TEST(Optimizer, ParallelBlocksEqualAdamWBitForBit) { train_pair(false, true); }
+TEST(Optimizer, InactiveInequalityLeavesTheStepUnchanged) { train_pair(true, true); }
+
+// min ½‖x − a‖²  s.t.  x0 + x1 = 1,  x2 ≤ 0.5 (active),  x3 ≤ 10 (inactive).
+// Solution x* = (0, 1, 0.5, 4, 5), multipliers ν = 1, μ2 = 2.5, μ3 = 0.
+void solve_qp(PenaltyRule rule) {
+  auto x = torch::zeros({5}, torch::kFloat64).requires_grad_(true);
+  const auto a = torch::tensor({1.0, 2.0, 3.0, 4.0, 5.0}, torch::kFloat64);
+  SolverOptions so;
+  so.dual.rule = rule;
+  so.dual.inner_steps = 5;
+  Optimizer opt({x}, OptimizerOptions(0.05).weight_decay(0.0), so);
+  opt.add_constraint({.name = "sum", .channel = Channel::kTask, .sense = Sense::kEquality,
+                      .value = [&] { return x[0] + x[1] - 1.0; }});
+  opt.add_constraint({.name = "cap2", .value = [&] { return x[2] - 0.5; }});
+  opt.add_constraint({.name = "cap3", .value = [&] { return x[3] - 10.0; }});
+  for (int step = 0; step < 6000; ++step) {
+    // A decaying step size lets Adam settle (constant-η Adam hovers).
+    static_cast<OptimizerOptions&>(opt.param_groups()[0].options()).lr(0.05 * std::pow(0.999, step));
+    opt.zero_grad();
+    (0.5 * (x - a).pow(2).sum()).backward();
+    opt.step();
+  }
+  const auto expected = torch::tensor({0.0, 1.0, 0.5, 4.0, 5.0}, torch::kFloat64);
+  EXPECT_LT((x.detach() - expected).abs().max().item<double>(), 1e-5) << x;
+  EXPECT_NEAR(opt.duals().dual(0).lambda, 1.0, 1e-4);
+  EXPECT_NEAR(opt.duals().dual(1).lambda, 2.5, 1e-4);
+  EXPECT_EQ(opt.duals().dual(2).lambda, 0.0);
+}
+
+TEST(Optimizer, ReachesKnownKktPointClassicalRule) { solve_qp(PenaltyRule::kClassical); }
+TEST(Optimizer, ReachesKnownKktPointAvbdRule) { solve_qp(PenaltyRule::kAVBD); }
+
+TEST(Optimizer, PerExampleJacobiansEqualAutogradJacobians) {
+  torch::manual_seed(3);
+  TinyNet net;
+  const int k = 4;
+  auto probe = torch::randn({k * 5, 8});
+  auto values = [&] {
+    auto p = torch::softmax(net->forward(probe), 1).select(1, 2);  // mass on class 2
+    return p.view({k, 5}).mean(1);
+  };
+  auto make = [&](bool trick) {
+    SolverOptions so;
+    auto net_copy = net;  // same module: both optimizers see the same tensors
+    Optimizer opt(two_blocks(net_copy, OptimizerOptions(1e-2), OptimizerOptions(1e-2)), OptimizerOptions(1e-2), so);
+    EdgeFamily fam;
+    for (int i = 0; i < k; ++i) fam.edges.push_back({.name = "e" + std::to_string(i), .margin = 0.0});
+    fam.values = values;
+    if (trick) fam.rows.assign(k, 5);
+    opt.add_constraint_family(fam);
+    return opt;
+  };
+  Optimizer with = make(true), without = make(false);
+  // One step each from the same θ with the same (zero) task gradient; compare
+  // the predicted changes, which contract every Jacobian with the step.
+  for (auto& p : net->parameters()) p.mutable_grad() = torch::ones_like(p) * 0.01;
+  auto saved = net->parameters();
+  std::vector<at::Tensor> theta;
+  for (auto& p : saved) theta.push_back(p.detach().clone());
+  with.step();
+  auto after_with = std::vector<at::Tensor>();
+  for (auto& p : saved) after_with.push_back(p.detach().clone());
+  {
+    torch::NoGradGuard g;
+    for (size_t i = 0; i < saved.size(); ++i) saved[i].copy_(theta[i]);
+  }
+  without.step();
+  for (size_t i = 0; i < saved.size(); ++i)
+    EXPECT_TRUE(torch::allclose(saved[i], after_with[i], 1e-5, 1e-7)) << i;
+  EXPECT_EQ(with.counters().backward_passes, 1);
+  EXPECT_EQ(with.counters().per_example_jacobians, k);
+  EXPECT_EQ(without.counters().backward_passes, k);
+  EXPECT_EQ(without.counters().per_example_jacobians, 0);
+}
+
+TEST(Optimizer, NanConstraintValueIsAClearErrorAndUpdatesNothing) {
+  auto x = torch::ones({3}).requires_grad_(true);
+  Optimizer opt({x});
+  opt.add_constraint({.name = "broken", .value = [&] { return x.sum() * std::nan(""); }});
+  (x.sum()).backward();
+  try {
+    opt.step();
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("broken"), std::string::npos);
+  }
+  EXPECT_TRUE(torch::equal(x, torch::ones({3})));
+}
+
+TEST(Optimizer, NanGradientIsAClearErrorAndUpdatesNothing) {
+  auto x = torch::ones({3}).requires_grad_(true);
+  Optimizer opt({x});
+  x.mutable_grad() = torch::tensor({1.0f, std::nanf(""), 0.0f});
+  EXPECT_THROW(opt.step(), InputError);
+  EXPECT_TRUE(torch::equal(x, torch::ones({3})));
+}
+
+TEST(Optimizer, NonScalarConstraintValueIsAClearError) {
+  auto x = torch::ones({3}).requires_grad_(true);
+  Optimizer opt({x});
+  opt.add_constraint({.name = "vector", .value = [&] { return x * 2; }});
+  EXPECT_THROW(opt.step(), InputError);
+}
+
+TEST(Optimizer, DegenerateMetricWithNonZeroJacobianStaysFinite) {
+  // The task never touches y (no gradient, zero second moment), but a
+  // violated constraint does.
+  auto x = torch::ones({4}).requires_grad_(true);
+  auto y = torch::ones({4}).requires_grad_(true);
+  Optimizer opt({x, y});
+  opt.add_constraint({.name = "y_small", .value = [&] { return y.sum() - 1.0; }});
+  for (int i = 0; i < 5; ++i) {
+    opt.zero_grad();
+    x.sum().backward();
+    opt.step();
+    EXPECT_TRUE(torch::isfinite(y).all().item<bool>());
+    EXPECT_TRUE(torch::isfinite(x).all().item<bool>());
+  }
+}
+
+TEST(Optimizer, ViolatedConstraintIsDrivenToFeasibility) {
+  torch::manual_seed(1);
+  auto w = torch::randn({10}).requires_grad_(true);
+  Optimizer opt({w}, OptimizerOptions(1e-2).weight_decay(0));
+  // Task pulls w towards 3; the edge requires mean(w) ≤ 1.
+  opt.add_constraint({.name = "mean_cap", .value = [&] { return w.mean() - 1.0; }});
+  for (int i = 0; i < 2000; ++i) {
+    opt.zero_grad();
+    (w - 3.0).pow(2).sum().backward();
+    opt.step();
+  }
+  EXPECT_LT(w.mean().item<double>() - 1.0, 1e-3);
+  EXPECT_GT(opt.duals().dual(0).lambda, 0.0);
+  const auto& es = opt.last_stats().edges[0];
+  EXPECT_TRUE(std::isfinite(es.measured_change));
+  EXPECT_TRUE(es.active);
+}
+
+TEST(Optimizer, TrustRadiusClipsTheCorrection) {
+  auto w = torch::zeros({10}).requires_grad_(true);
+  SolverOptions so;
+  so.trust_radius = 1e-3;
+  Optimizer opt({w}, OptimizerOptions(1e-2).weight_decay(0), so);
+  opt.add_constraint({.name = "far", .sense = Sense::kEquality, .value = [&] { return w.sum() - 100.0; }});
+  opt.zero_grad();
+  w.sum().backward();
+  opt.step();
+  EXPECT_TRUE(opt.last_stats().blocks[0].clipped);
+  // AdamW's own step is −η per coordinate (first step), plus ≤ 1e-3 of correction.
+  EXPECT_LE((w.detach() + 1e-2).norm().item<double>(), 1e-3 * (1 + 1e-5));
+}
+
+TEST(Optimizer, UnknownBlockAndDuplicateEdgeAreClearErrors) {
+  auto x = torch::ones({3}).requires_grad_(true);
+  Optimizer opt({x});
+  EXPECT_THROW(opt.add_constraint({.name = "a", .blocks = {"nope"}, .value = [&] { return x.sum(); }}), InputError);
+  opt.add_constraint({.name = "a", .value = [&] { return x.sum(); }});
+  EXPECT_THROW(opt.add_constraint({.name = "a", .value = [&] { return x.sum(); }}), InputError);
+  opt.remove_constraint("a");
+  EXPECT_EQ(opt.graph().edges().size(), 0u);
+  EXPECT_THROW(opt.remove_constraint("a"), InputError);
+}
+
+TEST(Optimizer, CheckpointRoundTripRestoresMomentsAndMultipliers) {
+  auto x = torch::ones({3}).requires_grad_(true);
+  Optimizer opt({x}, OptimizerOptions(1e-2));
+  opt.add_constraint({.name = "c", .value = [&] { return x.sum() - 1.0; }});
+  for (int i = 0; i < 30; ++i) {
+    opt.zero_grad();
+    x.pow(2).sum().backward();
+    opt.step();
+  }
+  torch::serialize::OutputArchive out;
+  opt.save(out);
+  std::ostringstream buf;
+  out.save_to(buf);
+  auto y = x.detach().clone().requires_grad_(true);
+  Optimizer other({y}, OptimizerOptions(1e-2));
+  other.add_constraint({.name = "c", .value = [&] { return y.sum() - 1.0; }});
+  torch::serialize::InputArchive in;
+  std::istringstream ibuf(buf.str());
+  in.load_from(ibuf);
+  other.load(in);
+  EXPECT_DOUBLE_EQ(other.duals().dual(0).lambda, opt.duals().dual(0).lambda);
+  EXPECT_DOUBLE_EQ(other.duals().dual(0).rho, opt.duals().dual(0).rho);
+  EXPECT_TRUE(torch::equal(other.graph().blocks()[0].state()[0].exp_avg_sq,
+                           opt.graph().blocks()[0].state()[0].exp_avg_sq));
+}
+
+}  // namespace
+}  // namespace galt
