@@ -24,7 +24,8 @@ struct ParamBlock {
 class ClassifierImpl : public torch::nn::Module {
  public:
   ~ClassifierImpl() override = default;
-  /// [N, 784] float images -> [N, num_classes] logits.
+  /// [N, 784] float images -> [N, num_classes] logits. Throws
+  /// galt::InputError for an input that is not [N, in_features].
   virtual at::Tensor forward(const at::Tensor& x) = 0;
   /// Trainable parameters grouped into blocks (one per layer / adapter /
   /// head), in forward order. Frozen tensors never appear.

@@ -27,16 +27,19 @@ class LoRAMLPImpl : public ClassifierImpl {
   LoRAMLPImpl(const MLPImpl& base, int64_t rank, double alpha = 1.0);
 
   at::Tensor forward(const at::Tensor& x) override;
-  /// "lora1", …, "lora{L-1}" ({A, B} of each hidden layer), then "head"
-  /// ({weight, bias}). While the base is unfrozen (unfreeze_base()), blocks
-  /// "base1", …, "base{L-1}" ({weight, bias}) come first.
+  /// In forward order: "lora1", …, "lora{L-1}" ({A, B} of each hidden
+  /// layer), then "head" ({weight, bias}). While the base is unfrozen
+  /// (unfreeze_base()), block "base{i}" ({weight, bias}) precedes "lora{i}".
   std::vector<ParamBlock> blocks() override;
+  /// Deep copy (adapters, head, base and its frozen state); draws no random
+  /// numbers.
   std::shared_ptr<ClassifierImpl> clone_model() const override;
 
   /// Stops gradients to the base weights (the default after construction).
   void freeze_base();
   /// Lets gradients reach the base weights too (they then appear in blocks()
-  /// and are recorded by TapRecorder).
+  /// and their linear maps are recorded by TapRecorder; while frozen they go
+  /// through a plain linear and are not recorded).
   void unfreeze_base();
   bool base_frozen() const { return base_frozen_; }
 
@@ -46,6 +49,10 @@ class LoRAMLPImpl : public ClassifierImpl {
   int64_t num_layers() const { return static_cast<int64_t>(base_w_.size()) + 1; }
 
  private:
+  struct CloneTag {};
+  LoRAMLPImpl(CloneTag, const LoRAMLPImpl& other);
+  void set_base_requires_grad(bool on);
+
   int64_t rank_;
   double alpha_;
   bool base_frozen_ = true;

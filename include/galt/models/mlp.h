@@ -7,6 +7,7 @@
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 namespace galt::models {
@@ -26,7 +27,12 @@ class MLPImpl : public ClassifierImpl {
   explicit MLPImpl(std::vector<int64_t> sizes);
 
   at::Tensor forward(const at::Tensor& x) override;
+  /// Blocks "fc1", "fc2", … (tensors with requires_grad off are left out,
+  /// and a block left empty is dropped).
   std::vector<ParamBlock> blocks() override;
+  /// Deep copy on the same device and dtype, with the same requires_grad
+  /// flags and train/eval mode. Leaves torch's global generator untouched, so
+  /// cloning teachers does not shift a seeded run's random stream.
   std::shared_ptr<ClassifierImpl> clone_model() const override;
 
   /// The output after `layer` hidden layers (post-ReLU): layer 0 is the input
@@ -47,6 +53,14 @@ class MLPImpl : public ClassifierImpl {
   std::vector<int64_t> sizes_;
   std::vector<torch::nn::Linear> layers_;
 };
-TORCH_MODULE(MLP);
+
+/// Module holder (like TORCH_MODULE(MLP)), also constructible from a braced
+/// size list: MLP net({784, 400, 400, 10}).
+class MLP : public torch::nn::ModuleHolder<MLPImpl> {
+ public:
+  using torch::nn::ModuleHolder<MLPImpl>::ModuleHolder;
+  using torch::nn::ModuleHolder<MLPImpl>::get;
+  MLP(std::initializer_list<int64_t> sizes) : MLP(std::vector<int64_t>(sizes)) {}
+};
 
 }  // namespace galt::models
