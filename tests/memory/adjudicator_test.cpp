@@ -1,0 +1,112 @@
+// The adjudicator's rulings (DESIGN §6), one test per rule.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "galt/error.h"
+#include "galt/memory/adjudicator.h"
+
+namespace galt::memory {
+namespace {
+
+Adjudicator make(AdjudicatorOptions o = {}) { return Adjudicator(SafetyStack{}, o); }
+
+TEST(Adjudicator, AcceptsWhenEveryLayerIsSatisfied) {
+  const Decision d = make().adjudicate({2, {-1, -1, -1, -1}, false});
+  EXPECT_EQ(d.action, Action::kAccept);
+  EXPECT_EQ(d.outcome, MemoryOutcome::kConsolidate);
+  EXPECT_EQ(d.residual, ResidualKind::kNone);
+  EXPECT_EQ(d.deciding_layer, -1);
+  EXPECT_DOUBLE_EQ(d.gate, 1.0);
+  EXPECT_EQ(d.constraint_values, (std::vector<double>{-1, -1, -1, -1}));
+}
+
+TEST(Adjudicator, HardViolationRejectsEvenWhenSoftAndAmbiguousToo) {
+  const Decision d = make().adjudicate({3, {-1, 0.5, 0.02, 0.9}, false});
+  EXPECT_EQ(d.action, Action::kReject);
+  EXPECT_EQ(d.residual, ResidualKind::kHardViolation);
+  EXPECT_EQ(d.deciding_layer, 1);
+  EXPECT_EQ(d.gate, 0.0);
+}
+
+TEST(Adjudicator, AmbiguityRejectsOrHolds) {
+  const Decision r = make().adjudicate({3, {-1, -1, 0.01, -1}, false});
+  EXPECT_EQ(r.action, Action::kReject);
+  EXPECT_EQ(r.outcome, MemoryOutcome::kNotConsolidated);
+  EXPECT_EQ(r.residual, ResidualKind::kBoundaryAmbiguity);
+  EXPECT_EQ(r.deciding_layer, 2);
+  const Decision h =
+      make({.ambiguity_policy = AmbiguityPolicy::kHold}).adjudicate({3, {-1, -1, -0.04, -1}, false});
+  EXPECT_EQ(h.outcome, MemoryOutcome::kHeld);
+  EXPECT_EQ(h.action, Action::kReject);
+}
+
+TEST(Adjudicator, UnknownValuesAreNeverAccepted) {
+  const Decision d = make().adjudicate({0, {-1, std::nan(""), -1, -1}, false});
+  EXPECT_EQ(d.action, Action::kReject);
+  EXPECT_EQ(d.residual, ResidualKind::kBoundaryAmbiguity);
+  EXPECT_EQ(d.deciding_layer, 1);
+  const Decision inf = make().adjudicate({0, {-1, -1, -1, INFINITY}, false});
+  EXPECT_EQ(inf.action, Action::kReject);
+}
+
+TEST(Adjudicator, NoWriteIsNotConsolidated) {
+  const Decision d = make().adjudicate({2, {-1, -1, -1, -1}, true});
+  EXPECT_EQ(d.action, Action::kReject);
+  EXPECT_EQ(d.outcome, MemoryOutcome::kNotConsolidated);
+  EXPECT_EQ(d.residual, ResidualKind::kNone);
+}
+
+TEST(Adjudicator, SoftViolationAcceptsWithDebtOrRejectsByPolicy) {
+  const Decision d = make().adjudicate({3, {-1, -1, -1, 0.4}, false});
+  EXPECT_EQ(d.action, Action::kAcceptWithResidual);
+  EXPECT_EQ(d.residual, ResidualKind::kSoftRuleDebt);
+  EXPECT_EQ(d.deciding_layer, 3);
+  EXPECT_DOUBLE_EQ(d.gate, 0.5);
+  const Decision r = make({.soft_policy = SoftPolicy::kReject}).adjudicate({3, {-1, -1, -1, 0.4}, false});
+  EXPECT_EQ(r.action, Action::kReject);
+  EXPECT_EQ(r.residual, ResidualKind::kSoftRuleDebt);
+}
+
+TEST(Adjudicator, HardLayersAreConfiguration) {
+  SafetyStackOptions so;
+  so.hard = {0, 1, 2, 3};
+  const Decision d = Adjudicator(SafetyStack(so)).adjudicate({3, {-1, -1, -1, 0.4}, false});
+  EXPECT_EQ(d.residual, ResidualKind::kHardViolation);
+}
+
+TEST(Adjudicator, BadInputIsAnInputError) {
+  EXPECT_THROW(make().adjudicate({4, {-1, -1, -1, -1}, false}), InputError);
+  EXPECT_THROW(make().adjudicate({0, {-1, -1}, false}), InputError);
+  EXPECT_THROW(make({.ambiguity_margin = -1}), InputError);
+  EXPECT_THROW(make({.soft_gate = 1.5}), InputError);
+  SafetyStackOptions so;
+  so.hard = {7};
+  EXPECT_THROW(SafetyStack{so}, InputError);
+  so.hard = {};
+  so.layers = 0;
+  EXPECT_THROW(SafetyStack{so}, InputError);
+}
+
+TEST(Labels, UnknownLabelsAreErrorsNotAccept) {
+  EXPECT_EQ(parse_action("accept"), Action::kAccept);
+  EXPECT_THROW(parse_action("ACCEPT"), InputError);
+  EXPECT_THROW(parse_action("accepted"), InputError);
+  EXPECT_THROW(parse_residual("debt"), InputError);
+  for (Action a : {Action::kAccept, Action::kAcceptWithResidual, Action::kReject}) {
+    EXPECT_EQ(parse_action(to_string(a)), a);
+  }
+}
+
+TEST(Adjudicator, DecisionJsonRoundTripKeepsUnknowns) {
+  const Decision d = make().adjudicate({1, {-1, std::nan(""), 0.3, -1}, false});
+  const Decision back = Decision::from_json(d.to_json());
+  EXPECT_EQ(back.action, d.action);
+  EXPECT_EQ(back.deciding_layer, d.deciding_layer);
+  EXPECT_TRUE(std::isnan(back.constraint_values[1]));
+  EXPECT_DOUBLE_EQ(back.constraint_values[2], 0.3);
+}
+
+}  // namespace
+}  // namespace galt::memory
