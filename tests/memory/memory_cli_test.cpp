@@ -1,0 +1,84 @@
+// `galt memory ...` driven through CLI11 as the executable does (the
+// commands are in the memory module, so they are tested here).
+#include <gtest/gtest.h>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "galt/error.h"
+#include "galt/memory/memory_cli.h"
+#include "memory/test_util.h"
+
+namespace galt::memory {
+namespace {
+
+nlohmann::json run(std::vector<std::string> args) {
+  CLI::App app{"galt"};
+  std::ostringstream out;
+  add_memory_commands(app, out);
+  args.insert(args.begin(), "memory");
+  std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
+  app.parse(args);
+  return nlohmann::json::parse(out.str());
+}
+
+TEST(MemoryCli, WorkedExampleEndToEnd) {
+  testing::TempDir dir;
+  const std::string db = dir.file("mem.db");
+  run({"create", db});
+  const auto pref = run({"propose", db, "--layer", "3", "--payload", "prefers metric units",
+                         "--label", "units"})["entry"].get<long long>();
+  const auto cons = run({"propose", db, "--layer", "1", "--payload", "may store email",
+                         "--label", "consent"})["entry"].get<long long>();
+  auto d = run({"adjudicate", db, "--entry", std::to_string(pref), "--values",
+                "-1,-1,-1,-0.5"});
+  EXPECT_EQ(d["decision"]["action"], "accept");
+  run({"adjudicate", db, "--entry", std::to_string(cons), "--values", "-1,-1,-1,-1"});
+  run({"consolidate", db, "--entry", std::to_string(pref)});
+  run({"consolidate", db, "--entry", std::to_string(cons)});
+  EXPECT_EQ(run({"list", db})["entries"].size(), 2u);
+  const auto v = run({"raise", db, "--layer", "2", "--note", "workflow rule broken"})["violation"];
+  // Top-down containment: the layer-1 memory stays, the layer-3 one is quarantined.
+  auto listed = run({"list", db});
+  ASSERT_EQ(listed["entries"].size(), 1u);
+  EXPECT_EQ(listed["entries"][0]["id"], cons);
+  const auto shown = run({"show", db, "--entry", std::to_string(pref)});
+  EXPECT_EQ(shown["access"], "quarantined");
+  EXPECT_EQ(shown["trace"].size(), 4u);  // propose, adjudicate, consolidate, raise
+  const auto exported = run({"export", db});
+  EXPECT_TRUE(exported["entries"][0]["payload"].is_null());
+  EXPECT_EQ(exported["entries"][1]["payload"], "may store email");
+  run({"resolve", db, "--violation", std::to_string(v.get<long long>())});
+  EXPECT_EQ(run({"list", db})["entries"].size(), 2u);
+  EXPECT_EQ(run({"export", db})["entries"][0]["payload"], "prefers metric units");
+}
+
+TEST(MemoryCli, BadInputIsAnInputError) {
+  testing::TempDir dir;
+  const std::string db = dir.file("mem.db");
+  EXPECT_THROW(run({"list", db}), InputError);  // no ledger yet
+  EXPECT_THROW(run({"create", db, "--access", "bogus"}), InputError);
+  EXPECT_THROW(run({"create", db, "--hard", "0,x"}), InputError);
+  run({"create", db, "--layers", "3", "--hard", "0"});
+  EXPECT_THROW(run({"create", db}), InputError);  // exists
+  const auto e = run({"propose", db, "--layer", "2", "--payload", "x"})["entry"].get<long long>();
+  EXPECT_THROW(run({"adjudicate", db, "--entry", std::to_string(e), "--values", "-1,abc,-1"}),
+               InputError);
+  EXPECT_THROW(run({"adjudicate", db, "--entry", std::to_string(e), "--values", "-1,-1"}),
+               InputError);
+  EXPECT_THROW(run({"consolidate", db, "--entry", std::to_string(e)}), InputError);
+  run({"adjudicate", db, "--entry", std::to_string(e), "--values", "-1,-1,-1", "--no-write"});
+  EXPECT_THROW(run({"consolidate", db, "--entry", std::to_string(e)}), InputError);
+  EXPECT_THROW(run({"propose", db, "--layer", "3", "--payload", "x"}), InputError);
+  EXPECT_THROW(run({"propose", db, "--layer", "1"}), InputError);
+  EXPECT_THROW(run({"propose", db, "--layer", "1", "--payload-file", dir.file("none")}),
+               InputError);
+  EXPECT_THROW(run({"show", db, "--entry", "99"}), InputError);
+  EXPECT_THROW(run({"resolve", db, "--violation", "5"}), InputError);
+  // Nothing bad input did was recorded: one proposal, one adjudication.
+  EXPECT_EQ(run({"export", db})["events"].size(), 2u);
+}
+
+}  // namespace
+}  // namespace galt::memory
