@@ -14,7 +14,8 @@ class Progress {
   /// Progress over `total` units (total ≤ 0 means unknown: counts only),
   /// written to `stream` (default stderr). On a terminal (isatty) the bar is
   /// redrawn at most every 100 ms; otherwise one line is printed at each 10%
-  /// step and at finish.
+  /// step crossed (with an unknown total: at 1, 2, 5, 10, 20, 50, … units)
+  /// and one at finish.
   Progress(std::string label, int64_t total, std::FILE* stream = stderr);
   /// Calls finish() if not done yet.
   ~Progress();
