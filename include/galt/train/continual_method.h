@@ -1,0 +1,88 @@
+// ContinualMethod: one continual-learning method behind one interface
+// (issue 3 §4). A new method is one file in src/train/methods/ and one line in
+// src/train/method_registry.cpp.
+//
+// The runner (runner.h) owns the data order, the model initialisation, the
+// memory buffer and the evaluation, so every method sees the same model init,
+// the same batches in the same order and the same anchor rows; a method only
+// decides how to turn a batch into a parameter update.
+//
+// Call order, per run: begin() once; then for each task: begin_task(),
+// train_step() × iterations, [the runner freezes the task's anchors and
+// appends them to ctx.anchors], end_task().
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "galt/data/dataset.h"
+#include "galt/models/classifier.h"
+#include "galt/train/constraints.h"
+#include "galt/train/protocol.h"
+#include "galt/train/work_counters.h"
+
+namespace galt::train {
+
+/// What a method sees while it trains.
+struct TrainingContext {
+  models::ClassifierPtr model;
+  const ProtocolConfig* protocol = nullptr;
+  int task = 0;                        ///< current task (0-based)
+  std::vector<int64_t> task_classes;   ///< classes of the current task
+  const data::Dataset* task_train = nullptr;  ///< current task's training rows
+  /// Anchors of the finished tasks: the retention edges' data and, the same
+  /// rows, the replay / A-GEM memory (the one memory budget of every method).
+  const std::vector<AnchorSet>* anchors = nullptr;
+  const SafetyProbe* safety = nullptr;  ///< null when the protocol has none
+  WorkCounters* counters = nullptr;
+  int64_t step = 0;        ///< training steps taken so far in this run
+  uint64_t seed = 0;
+  at::Tensor seen_mask;    ///< bool [C]: classes seen so far (incl. the current task)
+  int64_t num_classes = 10;
+
+  /// Per-row loss mask [N, C] for rows with labels `y`: class-incremental:
+  /// every class seen so far; task-incremental: the row's own task's classes.
+  at::Tensor loss_mask(const at::Tensor& y) const;
+  /// The answer set an anchor's current softmax is taken over (constraints.h).
+  at::Tensor retention_mask(const AnchorSet& a) const;
+};
+
+/// λ/ρ trace of one dual variable (GALT, Lagrangian GDA): sampled at steps.
+struct EdgeTrace {
+  std::string name;
+  std::vector<int64_t> step;
+  std::vector<double> value;   ///< C_e
+  std::vector<double> lambda;  ///< λ_e
+  std::vector<double> rho;     ///< ρ_e (NaN for methods without a penalty)
+};
+
+class ContinualMethod {
+ public:
+  virtual ~ContinualMethod() = default;
+  /// Registry name, e.g. "galt", "adamw".
+  virtual std::string name() const = 0;
+  /// Once, before the first task: build optimisers over ctx.model.
+  virtual void begin(TrainingContext& ctx) = 0;
+  virtual void begin_task(TrainingContext& ctx) {}
+  /// One training iteration on the batch (x [B, 784], y [B]). Must count its
+  /// passes in ctx.counters and throw galt::InputError if its loss is NaN/Inf.
+  virtual void train_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) = 0;
+  /// After the task's anchors were appended to ctx.anchors.
+  virtual void end_task(TrainingContext& ctx) {}
+  /// Dual-variable traces (empty for methods without multipliers).
+  virtual std::vector<EdgeTrace> dual_traces() const { return {}; }
+};
+
+/// Builds a method by registry name. Throws galt::InputError for an unknown
+/// name (listing the known ones) or an unknown / invalid option key.
+std::unique_ptr<ContinualMethod> make_method(const std::string& name, const MethodOptions& options,
+                                             const ProtocolConfig& protocol);
+/// Every registered method name, in registry order.
+std::vector<std::string> method_names();
+
+}  // namespace galt::train

@@ -1,0 +1,206 @@
+// TOML benchmark configs (layout in include/galt/train/config.h).
+#include "galt/train/config.h"
+
+#include <toml++/toml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "galt/error.h"
+
+namespace galt::train {
+
+namespace {
+
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+    throw InputError(source_ + ": " + key + ": " + what);
+  }
+
+  const toml::table* table(const toml::table& root, const std::string& name,
+                           const std::set<std::string>& keys) const {
+    const auto* node = root.get(name);
+    if (!node) return nullptr;
+    const auto* t = node->as_table();
+    if (!t) fail("[" + name + "]", "expected a table");
+    for (const auto& [k, _] : *t)
+      if (!keys.count(std::string(k.str()))) {
+        std::string known;
+        for (const auto& s : keys) known += (known.empty() ? "" : ", ") + s;
+        fail(name + "." + std::string(k.str()), "unknown key (known: " + known + ")");
+      }
+    return t;
+  }
+
+  double number(const toml::table* t, const std::string& tname, const std::string& key,
+                double def) const {
+    if (!t) return def;
+    const auto* n = t->get(key);
+    if (!n) return def;
+    if (auto v = n->value<double>()) return *v;
+    fail(tname + "." + key, "expected a number");
+  }
+  int64_t integer(const toml::table* t, const std::string& tname, const std::string& key,
+                  int64_t def, int64_t min) const {
+    if (!t) return def;
+    const auto* n = t->get(key);
+    if (!n) return def;
+    if (!n->is_integer()) fail(tname + "." + key, "expected an integer");
+    const int64_t v = *n->value<int64_t>();
+    if (v < min) fail(tname + "." + key, std::to_string(v) + " is below the minimum " + std::to_string(min));
+    return v;
+  }
+  std::string string(const toml::table* t, const std::string& tname, const std::string& key,
+                     const std::string& def, const std::set<std::string>& allowed = {}) const {
+    if (!t) return def;
+    const auto* n = t->get(key);
+    if (!n) return def;
+    auto v = n->value<std::string>();
+    if (!v) fail(tname + "." + key, "expected a string");
+    if (!allowed.empty() && !allowed.count(*v)) {
+      std::string known;
+      for (const auto& s : allowed) known += (known.empty() ? "" : ", ") + ("\"" + s + "\"");
+      fail(tname + "." + key, "\"" + *v + "\" is not one of " + known);
+    }
+    return *v;
+  }
+  template <class T>
+  std::vector<T> array(const toml::table* t, const std::string& tname, const std::string& key,
+                       const std::vector<T>& def) const {
+    if (!t) return def;
+    const auto* n = t->get(key);
+    if (!n) return def;
+    const auto* a = n->as_array();
+    if (!a) fail(tname + "." + key, "expected an array");
+    std::vector<T> out;
+    for (const auto& e : *a) {
+      if constexpr (std::is_same_v<T, std::string>) {
+        auto v = e.value<std::string>();
+        if (!v) fail(tname + "." + key, "expected an array of strings");
+        out.push_back(*v);
+      } else {
+        if (!e.is_integer()) fail(tname + "." + key, "expected an array of integers");
+        const int64_t v = *e.value<int64_t>();
+        if (v < 0) fail(tname + "." + key, "expected non-negative integers, got " + std::to_string(v));
+        out.push_back(static_cast<T>(v));
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::string source_;
+};
+
+}  // namespace
+
+ProtocolConfig parse_bench_config(const std::string& text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << source << ": TOML syntax error at line " << e.source().begin.line << ", column "
+       << e.source().begin.column << ": " << e.description();
+    throw InputError(os.str());
+  }
+  Reader r(source);
+  static const std::set<std::string> tables{"benchmark", "model", "training", "memory", "safety", "methods"};
+  for (const auto& [k, _] : root)
+    if (!tables.count(std::string(k.str())))
+      r.fail("[" + std::string(k.str()) + "]",
+             "unknown table (known: benchmark, model, training, memory, safety, methods)");
+  ProtocolConfig p;
+  const auto* b = r.table(root, "benchmark",
+                          {"name", "dataset", "scenario", "tasks", "classes_per_task", "seeds", "methods"});
+  if (!b) r.fail("[benchmark]", "missing table (it names the dataset, scenario, seeds and methods)");
+  p.name = r.string(b, "benchmark", "name", p.name);
+  p.dataset = r.string(b, "benchmark", "dataset", p.dataset, {"fashion", "mnist"});
+  const auto scen = r.string(b, "benchmark", "scenario", "class", {"class", "task"});
+  p.scenario = scen == "task" ? Scenario::kTaskIncremental : Scenario::kClassIncremental;
+  p.tasks = static_cast<int>(r.integer(b, "benchmark", "tasks", p.tasks, 1));
+  p.classes_per_task = static_cast<int>(r.integer(b, "benchmark", "classes_per_task", p.classes_per_task, 1));
+  p.seeds = r.array<uint64_t>(b, "benchmark", "seeds", p.seeds);
+  p.methods = r.array<std::string>(b, "benchmark", "methods", p.methods);
+  if (p.seeds.empty()) r.fail("benchmark.seeds", "expected at least one seed");
+  if (p.methods.empty()) r.fail("benchmark.methods", "expected at least one method");
+
+  const auto* m = r.table(root, "model", {"kind", "hidden", "lora_rank", "lora_alpha"});
+  p.model = r.string(m, "model", "kind", p.model, {"mlp", "lora_mlp"});
+  p.hidden = r.array<int64_t>(m, "model", "hidden", p.hidden);
+  for (auto h : p.hidden)
+    if (h < 1) r.fail("model.hidden", "expected widths >= 1");
+  p.lora_rank = r.integer(m, "model", "lora_rank", p.lora_rank, 1);
+  p.lora_alpha = r.number(m, "model", "lora_alpha", p.lora_alpha);
+  if (!(p.lora_alpha > 0)) r.fail("model.lora_alpha", "expected a number > 0");
+
+  const auto* t = r.table(root, "training",
+                          {"iterations", "batch", "lr", "weight_decay", "pretrain_iterations",
+                           "pretrain_lr", "eval_every", "test_per_task", "train_per_task"});
+  p.iterations = r.integer(t, "training", "iterations", p.iterations, 1);
+  p.batch = r.integer(t, "training", "batch", p.batch, 1);
+  p.lr = r.number(t, "training", "lr", p.lr);
+  if (!(p.lr > 0)) r.fail("training.lr", "expected a number > 0");
+  p.weight_decay = r.number(t, "training", "weight_decay", p.weight_decay);
+  if (!(p.weight_decay >= 0)) r.fail("training.weight_decay", "expected a number >= 0");
+  p.pretrain_iterations = r.integer(t, "training", "pretrain_iterations", p.pretrain_iterations, 0);
+  p.pretrain_lr = r.number(t, "training", "pretrain_lr", p.pretrain_lr);
+  if (!(p.pretrain_lr > 0)) r.fail("training.pretrain_lr", "expected a number > 0");
+  p.eval_every = r.integer(t, "training", "eval_every", p.eval_every, 1);
+  p.test_per_task = r.integer(t, "training", "test_per_task", p.test_per_task, 0);
+  p.train_per_task = r.integer(t, "training", "train_per_task", p.train_per_task, 0);
+
+  const auto* mem = r.table(root, "memory", {"anchors_per_task", "anchor_margin", "constraint_batch"});
+  p.anchors_per_task = r.integer(mem, "memory", "anchors_per_task", p.anchors_per_task, 1);
+  p.anchor_margin = r.number(mem, "memory", "anchor_margin", p.anchor_margin);
+  if (!(p.anchor_margin >= 0)) r.fail("memory.anchor_margin", "expected a number >= 0");
+  p.constraint_batch = r.integer(mem, "memory", "constraint_batch", p.constraint_batch, 0);
+
+  const auto* s = r.table(root, "safety", {"critical_class", "forbidden_class", "epsilon", "probe_size"});
+  if (s) {
+    p.safety.critical_class = r.integer(s, "safety", "critical_class", -1, 0);
+    p.safety.forbidden_class = r.integer(s, "safety", "forbidden_class", -1, 0);
+    if (!s->get("critical_class") || !s->get("forbidden_class"))
+      r.fail("[safety]", "needs both critical_class and forbidden_class");
+    p.safety.epsilon = r.number(s, "safety", "epsilon", p.safety.epsilon);
+    if (!(p.safety.epsilon >= 0 && p.safety.epsilon < 1))
+      r.fail("safety.epsilon", "expected a number in [0, 1)");
+    p.safety.probe_size = r.integer(s, "safety", "probe_size", p.safety.probe_size, 1);
+  }
+
+  if (const auto* node = root.get("methods")) {
+    const auto* mt = node->as_table();
+    if (!mt) r.fail("[methods]", "expected a table of [methods.<name>] tables");
+    for (const auto& [name, sub] : *mt) {
+      const auto* st = sub.as_table();
+      const std::string n(name.str());
+      if (!st) r.fail("methods." + n, "expected a table of numeric options");
+      MethodOptions opts;
+      for (const auto& [k, v] : *st) {
+        auto d = v.value<double>();
+        if (!d) r.fail("methods." + n + "." + std::string(k.str()), "expected a number");
+        opts[std::string(k.str())] = *d;
+      }
+      p.method_options[n] = opts;
+    }
+  }
+  return p;
+}
+
+ProtocolConfig load_bench_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path + ": cannot read the config file (missing or unreadable)");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_bench_config(ss.str(), path);
+}
+
+const char* to_string(Scenario s) {
+  return s == Scenario::kTaskIncremental ? "task-incremental" : "class-incremental";
+}
+
+}  // namespace galt::train

@@ -1,0 +1,81 @@
+// EWC (Kirkpatrick et al., 2017), online form: after each task the empirical
+// Fisher diagonal F = mean_x (∇ log p(y|x))² over `fisher_samples` training
+// rows of the task (per-sample gradients: one backward pass per row, all
+// counted) is ACCUMULATED into Ω (Ω ← gamma·Ω + F) and θ* is reset; the loss is
+// task + (lambda/2)·Σ Ω (θ − θ*)².
+// Options ([methods.ewc]): lambda 100, fisher_samples 200, gamma 1.0.
+#include <torch/torch.h>
+
+#include "train/methods/method_common.h"
+#include "train/methods/methods.h"
+#include "train/methods/regularizers.h"
+#include "train/training_checks.h"
+
+namespace galt::train {
+namespace {
+
+class EWC : public ContinualMethod {
+ public:
+  explicit EWC(const MethodOptions& o) {
+    detail::OptionReader r("ewc", o);
+    lambda_ = r.positive("lambda", 100.0, true);
+    samples_ = static_cast<int64_t>(r.positive("fisher_samples", 200));
+    gamma_ = r.positive("gamma", 1.0, true);
+    r.finish();
+  }
+  std::string name() const override { return "ewc"; }
+  void begin(TrainingContext& ctx) override {
+    params_ = detail::trainable_parameters(*ctx.model);
+    opt_ = std::make_unique<torch::optim::AdamW>(params_, detail::adamw_options(*ctx.protocol));
+  }
+  void train_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) override {
+    opt_->zero_grad();
+    auto loss = detail::task_loss(ctx, x, y);
+    check_finite_loss(loss, "task loss");
+    loss = loss + 0.5 * lambda_ * detail::quadratic_penalty(params_, anchor_, fisher_);
+    check_finite_loss(loss, "EWC loss");
+    loss.backward();
+    ++ctx.counters->global_backward_passes;
+    opt_->step();
+    ++ctx.counters->steps;
+    ++ctx.counters->global_steps;
+  }
+  void end_task(TrainingContext& ctx) override {
+    const auto& d = *ctx.task_train;
+    const int64_t n = std::min<int64_t>(samples_, d.size());
+    std::vector<at::Tensor> f;
+    for (const auto& p : params_) f.push_back(torch::zeros_like(p));
+    for (int64_t i = 0; i < n; ++i) {
+      const auto x = d.images.narrow(0, i * (d.size() / n), 1);
+      const auto y = d.labels.narrow(0, i * (d.size() / n), 1);
+      const auto loss = detail::task_loss(ctx, x, y);
+      auto g = torch::autograd::grad({loss}, params_, {}, false, false, true);
+      ++ctx.counters->global_backward_passes;
+      for (size_t j = 0; j < g.size(); ++j)
+        if (g[j].defined()) f[j].add_(g[j].detach().pow(2) / static_cast<double>(n));
+    }
+    if (fisher_.empty()) {
+      fisher_ = f;
+    } else {
+      for (size_t j = 0; j < f.size(); ++j) fisher_[j] = gamma_ * fisher_[j] + f[j];
+    }
+    anchor_.clear();
+    for (const auto& p : params_) anchor_.push_back(p.detach().clone());
+  }
+
+  const std::vector<at::Tensor>& fisher() const { return fisher_; }
+
+ private:
+  double lambda_, gamma_;
+  int64_t samples_;
+  std::vector<at::Tensor> params_, anchor_, fisher_;
+  std::unique_ptr<torch::optim::AdamW> opt_;
+};
+
+}  // namespace
+
+std::unique_ptr<ContinualMethod> make_ewc(const MethodOptions& o, const ProtocolConfig&) {
+  return std::make_unique<EWC>(o);
+}
+
+}  // namespace galt::train

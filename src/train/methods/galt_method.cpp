@@ -1,0 +1,329 @@
+// GALT on the continual benchmark (issue 3 §4; DESIGN §2–§4).
+//
+// Blocks: the model's blocks (fc1.., or lora1.., head), each a parameter group
+// of galt::Optimizer; an inner block also owns a small auxiliary head (a
+// linear map to the classes) for its local objective.
+//
+// Edges:
+//  - safety (layer 0, from the first step) and one retention edge per finished
+//    task (constraints.h). Their values and Jacobians are REFRESHED only on a
+//    global step, all k of them from one forward and one backward pass over
+//    the anchors + probe (the per-example trick, DESIGN §2.3). Between
+//    refreshes the optimizer sees their linearisation at the last refresh,
+//    C(θ) ≈ C(θ₀) + J₀·(θ − θ₀): a stale message, as a block in a pipeline
+//    would receive it; it costs no network pass and none is counted.
+//  - forward consistency (DESIGN §4), one per inner block v:
+//    C_fwd(v) = mean‖f_v(θ_v; z_in_ref) − z_out_ref‖² / mean‖z_out_ref‖² − fwd_tol
+//    on a probe batch whose messages z_in_ref, z_out_ref are taken at each
+//    refresh: it keeps a block's update from invalidating what downstream
+//    blocks learned from its messages. Evaluated every step, through block v
+//    only (a block forward and a local backward pass).
+//
+// Steps (the refresh scheduler):
+//  - global (every refresh_period steps, at each task start, and on the step
+//    after any edge value exceeds `trigger`): end-to-end backprop of the task
+//    loss, refresh of the external edges and of the forward references.
+//  - local (the others): each block trains on the detached activation message
+//    of its upstream block, computed with that block's parameters before this
+//    step's update (one step stale), with its local objective — the task loss
+//    for the last block, its auxiliary head's loss for an inner block
+//    (decoupled greedy learning). One local backward pass per block.
+//  Then galt::Optimizer::step() solves every block exactly (DESIGN §2) and runs
+//  the augmented-Lagrangian dual update every refresh_period steps (§3), so
+//  dual updates land on global steps and use freshly measured values.
+//
+// Options ([methods.galt], defaults): refresh_period 10, trigger 0.05,
+// rho_init 1, penalty_rule 0 (0 classical, 1 AVBD), growth 2, rho_max 1e4,
+// fwd_tol 0.05, fwd_probe 64 (rows), local_steps 1 (0: every step global),
+// trust_radius 0 (unbounded), trace_every 50.
+#include <torch/torch.h>
+
+#include <cmath>
+#include <map>
+
+#include "galt/error.h"
+#include "galt/graph/linear_tap.h"
+#include "galt/solve/optimizer.h"
+#include "train/methods/method_common.h"
+#include "train/methods/methods.h"
+#include "train/methods/per_example_jacobian.h"
+#include "train/methods/staged_model.h"
+#include "train/training_checks.h"
+
+namespace galt::train {
+namespace {
+
+// Linearisation of an external edge at the last refresh.
+struct Linearisation {
+  double raw = 0.0;                // raw value (before the margin) at θ₀
+  std::vector<at::Tensor> jac;     // J₀ per trainable tensor
+};
+
+class GaltMethod : public ContinualMethod {
+ public:
+  GaltMethod(const MethodOptions& o, const ProtocolConfig&) {
+    detail::OptionReader r("galt", o);
+    period_ = static_cast<int64_t>(r.positive("refresh_period", 10));
+    trigger_ = r.positive("trigger", 0.05);
+    rho_init_ = r.positive("rho_init", 1.0);
+    rule_ = static_cast<int>(r.positive("penalty_rule", 0, true));
+    growth_ = r.positive("growth", 2.0);
+    rho_max_ = r.positive("rho_max", 1e4);
+    fwd_tol_ = r.positive("fwd_tol", 0.05);
+    fwd_probe_ = static_cast<int64_t>(r.positive("fwd_probe", 64));
+    local_ = r.positive("local_steps", 1, true) > 0;
+    trust_radius_ = r.positive("trust_radius", 0, true);
+    trace_every_ = static_cast<int64_t>(r.positive("trace_every", 50));
+    r.finish();
+    if (rule_ != 0 && rule_ != 1)
+      throw InputError("[methods.galt] penalty_rule = " + std::to_string(rule_) +
+                       ": expected 0 (classical) or 1 (AVBD)");
+  }
+
+  std::string name() const override { return "galt"; }
+
+  void begin(TrainingContext& ctx) override {
+    model_ = ctx.model;
+    stages_ = detail::stages_of(ctx.model);
+    const auto blocks = ctx.model->blocks();
+    if (stages_.size() != blocks.size()) stages_ = {};  // no local steps possible
+    if (stages_.size() == 0) local_ = false;
+    const auto& p = *ctx.protocol;
+
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    for (size_t v = 0; v < blocks.size(); ++v) {
+      std::vector<at::Tensor> ps = blocks[v].params;
+      for (const auto& t : blocks[v].params) params_.push_back(t);
+      if (local_ && v + 1 < blocks.size()) {
+        aux_.push_back(torch::nn::Linear(stages_.out_dim[v], ctx.num_classes));
+        for (const auto& t : aux_.back()->parameters()) ps.push_back(t);
+      }
+      auto opts = std::make_unique<OptimizerOptions>(p.lr);
+      opts->weight_decay(p.weight_decay).name(blocks[v].name);
+      groups.emplace_back(ps, std::move(opts));
+      block_names_.push_back(blocks[v].name);
+    }
+    SolverOptions solver;
+    solver.dual.inner_steps = static_cast<int>(period_);
+    solver.dual.rho_init = rho_init_;
+    solver.dual.rule = rule_ == 0 ? PenaltyRule::kClassical : PenaltyRule::kAVBD;
+    solver.dual.growth = growth_;
+    solver.dual.rho_max = rho_max_;
+    solver.trust_radius = trust_radius_;
+    opt_ = std::make_unique<Optimizer>(std::move(groups), OptimizerOptions(p.lr), solver);
+
+    if (ctx.safety) {
+      lin_["safety"] = Linearisation{ctx.safety->spec.epsilon, {}};
+      ConstraintEdge e;
+      e.name = "safety";
+      e.channel = Channel::kSafety;
+      e.layer = 0;  // hard admissibility (DESIGN §6)
+      e.margin = ctx.safety->spec.epsilon;
+      e.value = linearised_value("safety");
+      opt_->add_constraint(e);
+    }
+    // Forward-consistency edges on every inner block (DESIGN §4).
+    if (local_) {
+      fwd_.resize(stages_.size() - 1);
+      for (size_t v = 0; v + 1 < stages_.size(); ++v) {
+        ConstraintEdge e;
+        e.name = "forward_" + block_names_[v];
+        e.channel = Channel::kForward;
+        e.margin = fwd_tol_;
+        e.blocks = {block_names_[v]};
+        e.value = [this, v] { return forward_drift(v); };
+        opt_->add_constraint(e);
+      }
+    }
+  }
+
+  void begin_task(TrainingContext& ctx) override {
+    if (ctx.task > 0) opt_->begin_task();  // warm start λ, ρ (DESIGN §3)
+    pending_global_ = true;
+  }
+
+  void end_task(TrainingContext& ctx) override {
+    const auto& a = ctx.anchors->back();
+    ConstraintEdge e;
+    e.name = "retain_task" + std::to_string(a.task);
+    e.channel = Channel::kMemory;
+    e.margin = ctx.protocol->anchor_margin;
+    e.value = linearised_value(e.name);
+    lin_[e.name] = Linearisation{e.margin, {}};  // feasible until the first refresh
+    opt_->add_constraint(e);
+  }
+
+  void train_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) override {
+    const bool global = !local_ || pending_global_ || ctx.step % period_ == 0;
+    pending_global_ = false;
+    opt_->zero_grad();
+    auto& c = *ctx.counters;
+    if (global) {
+      global_step(ctx, x, y);
+      ++c.global_steps;
+    } else {
+      local_step(ctx, x, y);
+      ++c.local_steps;
+    }
+    ++c.steps;
+    opt_->step();
+    // Forward-consistency edges were evaluated through their block only.
+    c.block_forward_passes += static_cast<int64_t>(fwd_.size());
+    c.local_backward_passes += static_cast<int64_t>(fwd_.size());
+
+    const auto& st = opt_->last_stats();
+    for (const auto& e : st.edges)
+      if (e.value > trigger_) pending_global_ = true;
+    if (ctx.step % trace_every_ == 0) record(ctx.step, st);
+  }
+
+  std::vector<EdgeTrace> dual_traces() const override {
+    std::vector<EdgeTrace> out;
+    for (const auto& [_, t] : traces_) out.push_back(t);
+    return out;
+  }
+
+ private:
+  std::function<at::Tensor()> linearised_value(const std::string& name) {
+    return [this, name]() -> at::Tensor {
+      const auto& l = lin_.at(name);
+      at::Tensor v = torch::full({}, l.raw, torch::kFloat);
+      if (l.jac.empty()) return v;
+      for (size_t i = 0; i < params_.size(); ++i)
+        v = v + ((params_[i] - theta0_[i]) * l.jac[i]).sum();
+      return v;
+    };
+  }
+
+  at::Tensor forward_drift(size_t v) {
+    auto& f = fwd_[v];
+    if (!f.in.defined()) return torch::zeros({}) - 1.0 + fwd_tol_;  // no reference yet
+    const auto out = stages_.fn[v](f.in);
+    return (out - f.out).pow(2).mean() / f.scale;
+  }
+
+  at::Tensor aux_loss(TrainingContext& ctx, size_t v, const at::Tensor& z, const at::Tensor& y) {
+    return masked_cross_entropy(aux_[v]->forward(z), y, ctx.loss_mask(y));
+  }
+
+  // End-to-end backprop of the task loss; the auxiliary heads learn from the
+  // detached messages; then the refresh.
+  void global_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) {
+    auto& c = *ctx.counters;
+    at::Tensor loss;
+    if (local_) {
+      std::vector<at::Tensor> z{x};
+      for (size_t v = 0; v < stages_.size(); ++v) z.push_back(stages_.fn[v](z.back()));
+      loss = masked_cross_entropy(z.back(), y, ctx.loss_mask(y));
+      check_finite_loss(loss, "task loss");
+      at::Tensor total = loss;
+      for (size_t v = 0; v + 1 < stages_.size(); ++v)
+        total = total + aux_loss(ctx, v, z[v + 1].detach(), y);
+      total.backward();
+      c.local_backward_passes += static_cast<int64_t>(aux_.size());
+    } else {
+      loss = masked_cross_entropy(ctx.model->forward(x), y, ctx.loss_mask(y));
+      check_finite_loss(loss, "task loss");
+      loss.backward();
+    }
+    ++c.forward_passes;
+    ++c.global_backward_passes;
+    refresh(ctx, x);
+  }
+
+  void local_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) {
+    auto& c = *ctx.counters;
+    at::Tensor z = x, total;
+    for (size_t v = 0; v < stages_.size(); ++v) {
+      const at::Tensor out = stages_.fn[v](z);
+      at::Tensor l = v + 1 == stages_.size() ? masked_cross_entropy(out, y, ctx.loss_mask(y))
+                                             : aux_loss(ctx, v, out, y);
+      if (v + 1 == stages_.size()) check_finite_loss(l, "task loss (local step)");
+      total = total.defined() ? total + l : l;
+      z = out.detach();  // the message downstream blocks train on
+    }
+    total.backward();  // disjoint graphs: each gradient stays in its block
+    ++c.forward_passes;
+    c.local_backward_passes += static_cast<int64_t>(stages_.size());
+  }
+
+  // Fresh values and Jacobians of the external edges (one forward, one
+  // backward by the per-example trick), and fresh forward references.
+  void refresh(TrainingContext& ctx, const at::Tensor& x) {
+    auto& c = *ctx.counters;
+    auto batch = detail::constraint_batch(ctx, 0, nullptr);
+    if (batch.size() > 0) {
+      torch::AutoGradMode grad(true);
+      TapRecorder taps;
+      const auto logits = ctx.model->forward(batch.x);
+      const auto raw = batch.raw_values(logits);
+      ++c.forward_passes;
+      int64_t passes = 0;
+      auto jac = detail::constraint_jacobians(raw, batch.rows, taps.taps(), params_, &passes);
+      c.global_backward_passes += passes;
+      c.jacobian_evaluations += static_cast<int64_t>(batch.size());
+      const auto raw_d = raw.detach().to(torch::kDouble);
+      for (size_t e = 0; e < batch.size(); ++e) {
+        const double v = raw_d[e].item<double>();
+        if (!std::isfinite(v))
+          throw InputError("constraint '" + batch.names[e] + "' is NaN/Inf at a refresh");
+        lin_[batch.names[e]] = Linearisation{v, std::move(jac[e])};
+      }
+      theta0_.clear();
+      for (const auto& p : params_) theta0_.push_back(p.detach().clone());
+    }
+    if (local_) {
+      torch::NoGradGuard no_grad;
+      const auto probe = x.narrow(0, 0, std::min<int64_t>(fwd_probe_, x.size(0)));
+      at::Tensor z = probe;
+      for (size_t v = 0; v + 1 < stages_.size(); ++v) {
+        const auto out = stages_.fn[v](z);
+        fwd_[v] = {z, out, out.pow(2).mean().item<double>() + 1e-8};
+        z = out;
+      }
+      ++c.forward_passes;
+    }
+  }
+
+  void record(int64_t step, const StepStats& st) {
+    for (const auto& e : st.edges) {
+      auto& t = traces_[e.name];
+      t.name = e.name;
+      t.step.push_back(step);
+      t.value.push_back(e.value);
+      t.lambda.push_back(e.lambda);
+      t.rho.push_back(e.rho);
+    }
+  }
+
+  struct ForwardRef {
+    at::Tensor in, out;
+    double scale = 1.0;
+  };
+
+  int64_t period_;
+  double trigger_, rho_init_, growth_, rho_max_, fwd_tol_, trust_radius_;
+  int rule_;
+  int64_t fwd_probe_, trace_every_;
+  bool local_;
+  bool pending_global_ = true;
+
+  models::ClassifierPtr model_;
+  detail::Stages stages_;
+  std::vector<torch::nn::Linear> aux_;
+  std::vector<std::string> block_names_;
+  std::vector<at::Tensor> params_;  // trainable model tensors (no aux heads)
+  std::vector<at::Tensor> theta0_;
+  std::map<std::string, Linearisation> lin_;
+  std::vector<ForwardRef> fwd_;
+  std::unique_ptr<Optimizer> opt_;
+  std::map<std::string, EdgeTrace> traces_;
+};
+
+}  // namespace
+
+std::unique_ptr<ContinualMethod> make_galt(const MethodOptions& o, const ProtocolConfig& p) {
+  return std::make_unique<GaltMethod>(o, p);
+}
+
+}  // namespace galt::train

@@ -1,0 +1,91 @@
+// Lagrangian gradient descent–ascent (what constrained-optimisation libraries
+// do, DESIGN §8): θ descends on L = task + Σ_e λ_e C_e with the benchmark's
+// AdamW; every step each multiplier ascends, λ_e ← max(0, λ_e + dual_lr·C_e).
+// Same retention and safety constraints as GALT, evaluated every step on
+// protocol.constraint_batch rows per set. No penalty term, no local solve.
+// Options ([methods.lagrangian_gda]): dual_lr 0.5, trace_every 50.
+#include <torch/torch.h>
+
+#include <cmath>
+#include <map>
+
+#include "train/methods/method_common.h"
+#include "train/methods/methods.h"
+#include "train/training_checks.h"
+
+namespace galt::train {
+namespace {
+
+class LagrangianGDA : public ContinualMethod {
+ public:
+  explicit LagrangianGDA(const MethodOptions& o) {
+    detail::OptionReader r("lagrangian_gda", o);
+    dual_lr_ = r.positive("dual_lr", 0.5);
+    trace_every_ = static_cast<int64_t>(r.positive("trace_every", 50));
+    r.finish();
+  }
+  std::string name() const override { return "lagrangian_gda"; }
+  void begin(TrainingContext& ctx) override {
+    opt_ = std::make_unique<torch::optim::AdamW>(detail::trainable_parameters(*ctx.model),
+                                                 detail::adamw_options(*ctx.protocol));
+    gen_.seed(ctx.seed * 31 + 7);
+  }
+  void train_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) override {
+    opt_->zero_grad();
+    auto loss = detail::task_loss(ctx, x, y);
+    check_finite_loss(loss, "task loss");
+    auto batch = detail::constraint_batch(ctx, ctx.protocol->constraint_batch, &gen_);
+    std::vector<double> c(batch.size());
+    if (batch.size() > 0) {
+      const auto raw = batch.raw_values(ctx.model->forward(batch.x));
+      ++ctx.counters->forward_passes;
+      const auto cval = raw - torch::tensor(batch.margins, raw.options());
+      std::vector<double> lam(batch.size());
+      const auto cd = cval.detach().to(torch::kDouble);
+      for (size_t e = 0; e < batch.size(); ++e) {
+        lam[e] = lambda_[batch.names[e]];
+        c[e] = cd[e].item<double>();
+      }
+      loss = loss + (torch::tensor(lam, raw.options()) * cval).sum();
+      check_finite_loss(loss, "Lagrangian");
+    }
+    loss.backward();
+    ++ctx.counters->global_backward_passes;
+    opt_->step();
+    for (size_t e = 0; e < batch.size(); ++e) {  // ascent on λ
+      double& l = lambda_[batch.names[e]];
+      l = std::max(0.0, l + dual_lr_ * c[e]);
+      if (ctx.step % trace_every_ == 0) {
+        auto& t = traces_[batch.names[e]];
+        t.name = batch.names[e];
+        t.step.push_back(ctx.step);
+        t.value.push_back(c[e]);
+        t.lambda.push_back(l);
+        t.rho.push_back(std::nan(""));
+      }
+    }
+    ++ctx.counters->steps;
+    ++ctx.counters->global_steps;
+  }
+  std::vector<EdgeTrace> dual_traces() const override {
+    std::vector<EdgeTrace> out;
+    for (const auto& [_, t] : traces_) out.push_back(t);
+    return out;
+  }
+
+ private:
+  double dual_lr_;
+  int64_t trace_every_;
+  std::mt19937_64 gen_;
+  std::map<std::string, double> lambda_;
+  std::map<std::string, EdgeTrace> traces_;
+  std::unique_ptr<torch::optim::AdamW> opt_;
+};
+
+}  // namespace
+
+std::unique_ptr<ContinualMethod> make_lagrangian_gda(const MethodOptions& o, const ProtocolConfig&) {
+  return std::make_unique<LagrangianGDA>(o);
+}
+
+}  // namespace galt::train

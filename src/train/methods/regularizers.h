@@ -1,0 +1,21 @@
+// Internal: the pieces of the regularisation baselines, exposed for tests.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <vector>
+
+namespace galt::train::detail {
+
+/// Σ_i Ω_i ⊙ (θ_i − θ*_i)², the quadratic anchor of EWC (Ω = Fisher) and SI
+/// (Ω = path-integral importance). Zero at θ = θ*; 0-dim tensor with grad.
+/// Empty importance (no finished task yet): 0.
+at::Tensor quadratic_penalty(const std::vector<at::Tensor>& params,
+                             const std::vector<at::Tensor>& anchor,
+                             const std::vector<at::Tensor>& importance);
+
+/// A-GEM (Chaudhry et al., 2019): if g·g_ref < 0, g − (g·g_ref / g_ref·g_ref)·g_ref,
+/// else g. Flat 1-dim tensors. Afterwards g·g_ref ≥ 0 (up to rounding).
+at::Tensor agem_project(const at::Tensor& g, const at::Tensor& g_ref);
+
+}  // namespace galt::train::detail

@@ -1,0 +1,285 @@
+// ContinualRunner (issue 3 §4–§6): same init, same data order, same memory
+// rows for every method; task- and class-incremental evaluation after each
+// task; held-out safety violation over time.
+#include "galt/train/runner.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "galt/data/split.h"
+#include "galt/error.h"
+#include "galt/models/lora_mlp.h"
+#include "galt/models/mlp.h"
+#include "train/training_checks.h"
+
+namespace galt::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Seeds of the per-task streams; any fixed injective mix works.
+uint64_t task_seed(uint64_t seed, int task, uint64_t salt) {
+  return seed * 1000003ULL + static_cast<uint64_t>(task) * 7919ULL + salt;
+}
+
+at::Tensor logits_of(models::ClassifierImpl& model, const at::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  std::vector<at::Tensor> parts;
+  for (int64_t i = 0; i < x.size(0); i += 4096)
+    parts.push_back(model.forward(x.narrow(0, i, std::min<int64_t>(4096, x.size(0) - i))));
+  if (parts.empty()) return torch::zeros({0, 1});
+  return torch::cat(parts);
+}
+
+double accuracy(const at::Tensor& logits, const at::Tensor& labels, const at::Tensor& mask) {
+  if (labels.size(0) == 0) return 0.0;
+  const auto pred = masked_logits(logits, mask).argmax(1);
+  return pred.eq(labels).to(torch::kDouble).mean().item<double>();
+}
+
+at::Tensor class_mask(const std::vector<int64_t>& classes, int64_t num_classes) {
+  return data::task_logit_mask(classes, num_classes);
+}
+
+}  // namespace
+
+double SeedRun::mean_safety_violation() const {
+  if (safety_rate.empty()) return std::nan("");
+  double s = 0;
+  for (double v : safety_rate) s += v;
+  return s / static_cast<double>(safety_rate.size());
+}
+
+double SeedRun::final_safety_violation() const {
+  return safety_rate.empty() ? std::nan("") : safety_rate.back();
+}
+
+ContinualRunner::ContinualRunner(ProtocolConfig protocol) : protocol_(std::move(protocol)) {}
+
+void ContinualRunner::set_data(data::TrainTest data) { data_ = std::move(data); }
+
+int64_t ContinualRunner::steps_per_run() const {
+  return static_cast<int64_t>(protocol_.tasks) * protocol_.iterations;
+}
+
+void ContinualRunner::validate() const {
+  const auto& p = protocol_;
+  if (p.methods.empty()) throw InputError("protocol '" + p.name + "': no methods to run");
+  if (p.seeds.empty()) throw InputError("protocol '" + p.name + "': no seeds");
+  // Unknown methods and options fail here, before any training.
+  for (const auto& m : p.methods) {
+    auto it = p.method_options.find(m);
+    make_method(m, it == p.method_options.end() ? MethodOptions{} : it->second, p);
+  }
+  for (const auto& [m, _] : p.method_options)
+    if (std::find(p.methods.begin(), p.methods.end(), m) == p.methods.end())
+      throw InputError("options given for method '" + m + "', which is not in the methods list");
+  if (p.iterations < 1) throw InputError("iterations must be >= 1");
+  if (p.batch < 1) throw InputError("batch must be >= 1");
+  if (!(p.lr > 0)) throw InputError("lr must be > 0");
+  if (p.anchors_per_task < 1) throw InputError("anchors_per_task must be >= 1");
+  if (p.eval_every < 1) throw InputError("eval_every must be >= 1");
+  if (p.model != "mlp" && p.model != "lora_mlp")
+    throw InputError("model \"" + p.model + "\": expected \"mlp\" or \"lora_mlp\"");
+  if (p.model == "lora_mlp" && p.pretrain_iterations < 1)
+    throw InputError("model \"lora_mlp\" needs pretrain_iterations >= 1 (the frozen base is a "
+                     "pretrained MLP)");
+}
+
+BenchResult ContinualRunner::run() {
+  validate();
+  const auto t_all = Clock::now();
+  const ProtocolConfig& p = protocol_;
+  if (!data_) data_ = data::load_by_name(p.dataset);
+  const data::TrainTest& data = *data_;
+  const int64_t num_classes = data.train.num_classes;
+  std::vector<data::Task> tasks = data::split_by_classes(data, p.tasks, p.classes_per_task);
+
+  SafetyProbe safety;
+  safety.spec = p.safety;
+  if (p.safety.enabled()) {
+    const auto& s = p.safety;
+    if (s.critical_class >= num_classes || s.forbidden_class < 0 ||
+        s.forbidden_class >= num_classes || s.critical_class == s.forbidden_class)
+      throw InputError("safety: critical_class " + std::to_string(s.critical_class) +
+                       " and forbidden_class " + std::to_string(s.forbidden_class) +
+                       " must be two different classes in [0, " + std::to_string(num_classes) +
+                       ")");
+    if (s.probe_size < 1) throw InputError("safety.probe_size must be >= 1");
+    safety.heldout_x = data::filter_classes(data.test, {s.critical_class}).images;
+  }
+
+  BenchResult result;
+  result.protocol = p;
+  for (const auto& m : p.methods) result.methods.push_back({m, {}});
+
+  for (uint64_t seed : p.seeds) {
+    // Per-seed data: training subsets (tests/demo), test subsets, anchor rows,
+    // the safety probe — identical for every method.
+    std::vector<data::Dataset> train(tasks.size()), test(tasks.size());
+    std::vector<data::Dataset> anchor_rows(tasks.size());
+    for (size_t t = 0; t < tasks.size(); ++t) {
+      train[t] = p.train_per_task > 0
+                     ? data::split_rows(tasks[t].train, p.train_per_task, task_seed(seed, t, 11)).first
+                     : tasks[t].train;
+      test[t] = p.test_per_task > 0
+                    ? data::split_rows(tasks[t].test, p.test_per_task, task_seed(0, t, 13)).first
+                    : tasks[t].test;
+      if (train[t].size() < p.batch)
+        throw InputError("task " + std::to_string(t) + " has " + std::to_string(train[t].size()) +
+                         " training rows, fewer than one batch of " + std::to_string(p.batch));
+      anchor_rows[t] = data::split_rows(train[t], p.anchors_per_task, task_seed(seed, t, 17)).first;
+    }
+    if (p.safety.enabled()) {
+      auto pool = data::filter_classes(data.train, {p.safety.critical_class});
+      safety.probe_x = data::split_rows(pool, p.safety.probe_size, task_seed(seed, 0, 19)).first.images;
+    }
+
+    // Model initialisation, drawn once per seed.
+    torch::manual_seed(seed);
+    std::vector<int64_t> sizes{data::kImagePixels};
+    for (auto h : p.hidden) sizes.push_back(h);
+    sizes.push_back(num_classes);
+    models::ClassifierPtr base;
+    double pretrain_acc = std::nan("");
+    if (p.pretrain_iterations > 0) {
+      auto mlp = std::make_shared<models::MLPImpl>(sizes);
+      torch::optim::AdamW opt(mlp->parameters(),
+                              torch::optim::AdamWOptions(p.pretrain_lr).weight_decay(p.weight_decay));
+      data::BatchSampler sampler(data.train.size(), p.batch, task_seed(seed, -1, 23), true);
+      for (int64_t it = 0; it < p.pretrain_iterations; ++it) {
+        const auto idx = sampler.next();
+        opt.zero_grad();
+        auto loss = torch::cross_entropy_loss(mlp->forward(data.train.images.index_select(0, idx)),
+                                              data.train.labels.index_select(0, idx));
+        check_finite_loss(loss, "pretraining", seed, -1, it);
+        loss.backward();
+        opt.step();
+      }
+      pretrain_acc = accuracy(logits_of(*mlp, data.test.images), data.test.labels,
+                              torch::ones({num_classes}, torch::kBool));
+      if (p.model == "lora_mlp")
+        base = std::make_shared<models::LoRAMLPImpl>(*mlp, p.lora_rank, p.lora_alpha);
+      else
+        base = mlp;
+    } else {
+      base = std::make_shared<models::MLPImpl>(sizes);
+    }
+
+    for (size_t mi = 0; mi < p.methods.size(); ++mi) {
+      const std::string& name = p.methods[mi];
+      auto opt_it = p.method_options.find(name);
+      auto method = make_method(name, opt_it == p.method_options.end() ? MethodOptions{} : opt_it->second, p);
+      SeedRun run;
+      run.seed = seed;
+      run.pretrain_accuracy = pretrain_acc;
+      run.acc_task_il.assign(tasks.size(), std::vector<double>(tasks.size(), std::nan("")));
+      run.acc_class_il = run.acc_task_il;
+
+      std::vector<AnchorSet> anchors;
+      TrainingContext ctx;
+      ctx.model = base->clone_model();
+      ctx.protocol = &p;
+      ctx.anchors = &anchors;
+      ctx.safety = p.safety.enabled() ? &safety : nullptr;
+      ctx.counters = &run.counters;
+      ctx.seed = seed;
+      ctx.num_classes = num_classes;
+      ctx.seen_mask = p.pretrain_iterations > 0 ? torch::ones({num_classes}, torch::kBool)
+                                                : torch::zeros({num_classes}, torch::kBool);
+      // Method-private randomness (auxiliary heads, replay draws) is seeded too.
+      torch::manual_seed(seed + 7777);
+
+      auto measure_safety = [&] {
+        if (!ctx.safety) return;
+        const auto t0 = Clock::now();
+        run.safety_steps.push_back(ctx.step);
+        run.safety_rate.push_back(
+            violation_rate(logits_of(*ctx.model, safety.heldout_x), p.safety.forbidden_class));
+        run.eval_seconds += since(t0);
+      };
+
+      auto t0 = Clock::now();
+      method->begin(ctx);
+      run.wall_seconds += since(t0);
+      measure_safety();
+      for (size_t t = 0; t < tasks.size(); ++t) {
+        ctx.task = static_cast<int>(t);
+        ctx.task_classes = tasks[t].classes;
+        ctx.task_train = &train[t];
+        for (auto c : tasks[t].classes) ctx.seen_mask[c] = true;
+        data::BatchSampler sampler(train[t].size(), p.batch, task_seed(seed, t, 29), true);
+        t0 = Clock::now();
+        method->begin_task(ctx);
+        run.wall_seconds += since(t0);
+        for (int64_t it = 0; it < p.iterations; ++it) {
+          const auto idx = sampler.next();
+          const auto x = train[t].images.index_select(0, idx);
+          const auto y = train[t].labels.index_select(0, idx);
+          t0 = Clock::now();
+          try {
+            method->train_step(ctx, x, y);
+          } catch (const InputError& e) {
+            throw InputError("method '" + name + "', seed " + std::to_string(seed) + ", task " +
+                             std::to_string(t) + ", iteration " + std::to_string(it) + ": " +
+                             e.what());
+          }
+          run.wall_seconds += since(t0);
+          ++ctx.step;
+          if (ctx.step % p.eval_every == 0) {
+            check_finite_parameters(*ctx.model, name, seed, static_cast<int>(t), it);
+            measure_safety();
+          }
+          if (on_step_) on_step_(name, seed, ctx.step, steps_per_run());
+        }
+        check_finite_parameters(*ctx.model, name, seed, static_cast<int>(t), p.iterations);
+
+        // Accuracy row t: task-IL (the task's own classes) and class-IL
+        // (every class seen so far).
+        const auto te = Clock::now();
+        for (size_t j = 0; j < tasks.size(); ++j) {
+          if (j > t && p.pretrain_iterations == 0) continue;  // not seen yet
+          const auto logits = logits_of(*ctx.model, test[j].images);
+          run.acc_task_il[t][j] =
+              accuracy(logits, test[j].labels, class_mask(tasks[j].classes, num_classes));
+          run.acc_class_il[t][j] = accuracy(logits, test[j].labels, ctx.seen_mask);
+        }
+        if (ctx.step % p.eval_every != 0) measure_safety();
+        run.eval_seconds += since(te);
+
+        // Freeze the task's anchors with this model's output distribution.
+        t0 = Clock::now();
+        AnchorSet a;
+        a.task = static_cast<int>(t);
+        a.x = anchor_rows[t].images;
+        a.y = anchor_rows[t].labels;
+        a.mask = p.scenario == Scenario::kClassIncremental ? ctx.seen_mask.clone()
+                                                           : class_mask(tasks[t].classes, num_classes);
+        {
+          torch::NoGradGuard no_grad;
+          a.target = torch::softmax(masked_logits(ctx.model->forward(a.x), a.mask), 1)
+                         .mul(a.mask.to(torch::kFloat))
+                         .detach();
+        }
+        ++run.counters.forward_passes;
+        anchors.push_back(std::move(a));
+        method->end_task(ctx);
+        run.wall_seconds += since(t0);
+      }
+      run.duals = method->dual_traces();
+      if (on_run_) on_run_(name, seed, run);
+      result.methods[mi].runs.push_back(std::move(run));
+    }
+  }
+  result.total_seconds = since(t_all);
+  return result;
+}
+
+}  // namespace galt::train
