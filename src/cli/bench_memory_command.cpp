@@ -1,9 +1,116 @@
-// `galt bench memory ...` — owned by the trace-memory work (issue 4); being written.
+// `galt bench memory --json OUT`: the trace-memory benchmarks (issue 4 §3;
+// galt/memory/memory_benchmark.h). The default run takes a few minutes on
+// two cores; flags scale it up.
+#include <galt_paths.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
 #include "cli/commands.h"
 #include "galt/error.h"
+#include "galt/memory/memory_benchmark.h"
+
 namespace galt::cli {
-void register_bench_memory(CLI::App& app) {
-  auto* cmd = app.add_subcommand("memory", "Trace-memory benchmark (not built yet)");
-  cmd->callback([] { throw std::runtime_error("galt bench memory is not built yet"); });
+namespace {
+
+struct BenchMemoryArgs {
+  std::string json_out, only = "symbolic,ledger,heads", seeds = "1,2,3", reference, work_dir;
+  long long entries = 1'000'000, appends = 200'000, batch = 1'000, queries = 200'000;
+  int recovery_trials = 3, train_packets = 240, test_packets = 80, epochs = 10;
+};
+
+std::vector<unsigned> parse_seeds(const std::string& s) {
+  std::vector<unsigned> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      std::size_t used = 0;
+      const long v = std::stol(item, &used);
+      if (used != item.size() || v < 0) throw std::invalid_argument(item);
+      out.push_back(static_cast<unsigned>(v));
+    } catch (const std::exception&) {
+      throw InputError("--seeds: '" + item + "' is not a non-negative integer");
+    }
+  }
+  if (out.empty()) throw InputError("--seeds: give at least one seed");
+  return out;
 }
+
+}  // namespace
+
+void register_bench_memory(CLI::App& bench) {
+  auto a = std::make_shared<BenchMemoryArgs>();
+  auto* cmd = bench.add_subcommand("memory", "Trace-memory benchmarks (DESIGN §6, issue 4)");
+  cmd->add_option("--json", a->json_out, "Write the results here (JSON)")->required();
+  cmd->add_option("--only", a->only, "Comma list of symbolic, ledger, heads (default all)");
+  cmd->add_option("--seeds", a->seeds, "Seeds of the learned heads (default 1,2,3)");
+  cmd->add_option("--entries", a->entries, "Entries in the access-latency ledger (1000000)");
+  cmd->add_option("--appends", a->appends, "Durable appends timed (200000)");
+  cmd->add_option("--batch", a->batch, "Appends per committed batch (1000)");
+  cmd->add_option("--queries", a->queries, "Access queries timed (200000)");
+  cmd->add_option("--recovery-trials", a->recovery_trials, "Kill/reopen trials per mode (3)");
+  cmd->add_option("--train-packets", a->train_packets, "Contrast packets in train (240)");
+  cmd->add_option("--test-packets", a->test_packets, "Contrast packets in test (80)");
+  cmd->add_option("--epochs", a->epochs, "Transformer training epochs (10)");
+  cmd->add_option("--reference", a->reference,
+                  "galt-reference data for the external check (default "
+                  "../shared/data/galt-reference next to the source tree; 'none' skips it)");
+  cmd->add_option("--work-dir", a->work_dir, "Scratch directory for ledgers (default $TMPDIR)");
+  cmd->callback([a] {
+    memory::MemoryBenchmarkOptions o;
+    o.symbolic = o.ledger = o.heads = false;
+    std::stringstream ss(a->only);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+      if (part == "symbolic") {
+        o.symbolic = true;
+      } else if (part == "ledger") {
+        o.ledger = true;
+      } else if (part == "heads") {
+        o.heads = true;
+      } else {
+        throw InputError("--only: unknown part '" + part + "' (expected symbolic, ledger, heads)");
+      }
+    }
+    o.ledger_options.entries = a->entries;
+    o.ledger_options.appends = a->appends;
+    o.ledger_options.batch = a->batch;
+    o.ledger_options.queries = a->queries;
+    o.ledger_options.recovery_trials = a->recovery_trials;
+    o.ledger_options.work_dir = a->work_dir;
+    o.heads_options.seeds = parse_seeds(a->seeds);
+    o.heads_options.packets.train_packets = a->train_packets;
+    o.heads_options.packets.test_packets = a->test_packets;
+    o.heads_options.heads.epochs = a->epochs;
+    if (a->reference != "none") {
+      std::string ref = a->reference;
+      if (ref.empty()) ref = std::string(GALT_SOURCE_DIR) + "/../shared/data/galt-reference";
+      if (!std::filesystem::exists(ref + "/curriculum/train.jsonl")) {
+        throw InputError("--reference: '" + ref +
+                         "' has no curriculum/train.jsonl (give the galt-reference folder, or "
+                         "'none' to skip the external check)");
+      }
+      o.heads_options.reference_dir = ref;
+    }
+    // Fail on an unwritable output before minutes of work.
+    {
+      std::ofstream probe(a->json_out, std::ios::app);
+      if (!probe) throw InputError("--json: cannot write '" + a->json_out + "'");
+    }
+    auto progress = [](const std::string& m) { std::fprintf(stderr, "[bench memory] %s\n", m.c_str()); };
+    nlohmann::json j = memory::run_memory_benchmark(o, progress);
+    j["command"] = "galt bench memory";
+    std::ofstream f(a->json_out);
+    f << j.dump(2) << "\n";
+    if (!f) throw InputError("--json: cannot write '" + a->json_out + "'");
+    std::fprintf(stderr, "[bench memory] wrote %s\n", a->json_out.c_str());
+  });
+}
+
 }  // namespace galt::cli

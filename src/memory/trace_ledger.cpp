@@ -155,6 +155,9 @@ struct TraceLedger::Impl {
   Stmt get_access, get_entry, get_payload, set_status, set_mask, set_violation_resolved;
   Stmt get_violation, open_residuals_of, close_residual_row, get_residual;
   Stmt events_of_entry, event_by_seq;
+  // Transaction control, prepared once (sqlite3_exec would re-parse them on
+  // every append).
+  Stmt sp_begin, sp_release, sp_rollback, tx_begin, tx_commit, tx_rollback;
 
   ~Impl() {
     // Finalize the statements and close the database before releasing the
@@ -162,7 +165,8 @@ struct TraceLedger::Impl {
     for (Stmt* s : {&ins_event, &ins_entry, &ins_payload, &ins_violation, &ins_residual,
                     &get_access, &get_entry, &get_payload, &set_status, &set_mask,
                     &set_violation_resolved, &get_violation, &open_residuals_of,
-                    &close_residual_row, &get_residual, &events_of_entry, &event_by_seq}) {
+                    &close_residual_row, &get_residual, &events_of_entry, &event_by_seq,
+                    &sp_begin, &sp_release, &sp_rollback, &tx_begin, &tx_commit, &tx_rollback}) {
       *s = Stmt();
     }
     db = Db();
@@ -235,6 +239,12 @@ struct TraceLedger::Impl {
     events_of_entry = Stmt(db,
                            "SELECT seq, kind, entry, violation, residual, layer, data FROM events "
                            "WHERE entry = ?1 AND entry <> 0 ORDER BY seq");
+    sp_begin = Stmt(db, "SAVEPOINT op");
+    sp_release = Stmt(db, "RELEASE op");
+    sp_rollback = Stmt(db, "ROLLBACK TO op");
+    tx_begin = Stmt(db, "BEGIN IMMEDIATE");
+    tx_commit = Stmt(db, "COMMIT");
+    tx_rollback = Stmt(db, "ROLLBACK");
     event_by_seq = Stmt(db,
                         "SELECT seq, kind, entry, violation, residual, layer, data FROM events "
                         "WHERE seq = ?1");
@@ -344,21 +354,26 @@ struct TraceLedger::Impl {
   auto write(const char* op, F&& f) {
     require_writer(op);
     const Cursor saved = cur;
-    db.exec(in_batch ? "SAVEPOINT op" : "BEGIN IMMEDIATE");
+    (in_batch ? sp_begin : tx_begin).run();
     try {
       if constexpr (std::is_void_v<decltype(f())>) {
         f();
-        db.exec(in_batch ? "RELEASE op" : "COMMIT");
+        (in_batch ? sp_release : tx_commit).run();
         return;
       } else {
         auto r = f();
-        db.exec(in_batch ? "RELEASE op" : "COMMIT");
+        (in_batch ? sp_release : tx_commit).run();
         return r;
       }
     } catch (...) {
       cur = saved;
       try {
-        db.exec(in_batch ? "ROLLBACK TO op; RELEASE op" : "ROLLBACK");
+        if (in_batch) {
+          sp_rollback.run();
+          sp_release.run();
+        } else {
+          tx_rollback.run();
+        }
       } catch (...) {
       }
       throw;
@@ -537,9 +552,11 @@ EntryId TraceLedger::propose(int memory_layer, std::string_view payload, std::st
     const EntryId id = sqlite3_last_insert_rowid(I.db.handle());
     const std::int64_t h = payload_hash(payload);
     I.ins_payload.bind(1, id).bind_blob(2, payload).bind(3, h).run();
+    // Hot path: the label needs JSON escaping, the numbers do not.
     I.append(EventKind::kPropose, id, 0, 0, memory_layer,
-             nlohmann::json{{"label", label}, {"payload_bytes", payload.size()}, {"payload_hash", h}}
-                 .dump());
+             "{\"label\":" + nlohmann::json(label).dump() + ",\"payload_bytes\":" +
+                 std::to_string(payload.size()) + ",\"payload_hash\":" + std::to_string(h) +
+                 "}");
     return id;
   });
 }
