@@ -77,8 +77,8 @@ at::Tensor read_idx_images(const std::string& path) {
   const uint64_t want = 16 + n * rows * cols;
   if (b.size() != want) {
     throw InputError((b.size() < want ? "truncated IDX image file " : "trailing bytes in ") + path +
-                     ": " + std::to_string(b.size()) + " bytes, expected " +
-                     std::to_string(want) + " for " + std::to_string(n) + " images");
+                     ": " + std::to_string(b.size()) + " bytes, expected " + std::to_string(want) +
+                     " for " + std::to_string(n) + " images");
   }
   auto bytes = torch::from_blob(const_cast<uint8_t*>(b.data() + 16),
                                 {static_cast<int64_t>(n), kImagePixels}, torch::kUInt8);

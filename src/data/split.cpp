@@ -89,8 +89,8 @@ at::Tensor task_logit_mask(const std::vector<int64_t>& classes, int64_t num_clas
 BatchSampler::BatchSampler(int64_t n, int64_t batch, uint64_t seed, bool drop_last)
     : n_(n), batch_(batch), drop_last_(drop_last), rng_(seed) {
   if (n < 1 || batch < 1) {
-    throw InputError("BatchSampler: n = " + std::to_string(n) + ", batch = " +
-                     std::to_string(batch) + ", expected both >= 1");
+    throw InputError("BatchSampler: n = " + std::to_string(n) +
+                     ", batch = " + std::to_string(batch) + ", expected both >= 1");
   }
   reshuffle();
 }
@@ -103,7 +103,9 @@ void BatchSampler::reshuffle() {
 at::Tensor BatchSampler::next() {
   // An epoch ends when every row was served or, with drop_last, when only a
   // short tail is left (it is skipped).
-  auto epoch_over = [&] { return pos_ >= n_ || (drop_last_ && n_ >= batch_ && n_ - pos_ < batch_); };
+  auto epoch_over = [&] {
+    return pos_ >= n_ || (drop_last_ && n_ >= batch_ && n_ - pos_ < batch_);
+  };
   if (epoch_over()) reshuffle();
   const int64_t end = std::min(n_, pos_ + batch_);
   auto idx = torch::empty({end - pos_}, torch::kInt64);

@@ -30,7 +30,8 @@ LoRAMLPImpl::LoRAMLPImpl(const MLPImpl& base, int64_t rank, double alpha)
   for (size_t i = 0; i < hidden; ++i) {
     const auto& layer = base.layer(static_cast<int64_t>(i));
     const auto& w = layer->weight;
-    base_w_.push_back(register_parameter(param_name("base", i, "weight"), w.detach().clone(), false));
+    base_w_.push_back(
+        register_parameter(param_name("base", i, "weight"), w.detach().clone(), false));
     base_b_.push_back(
         register_parameter(param_name("base", i, "bias"), layer->bias.detach().clone(), false));
     // A: kaiming-uniform like a Linear's weight; B: zero, so the adapted model
@@ -38,8 +39,8 @@ LoRAMLPImpl::LoRAMLPImpl(const MLPImpl& base, int64_t rank, double alpha)
     auto a = torch::empty({rank, w.size(1)}, w.options());
     torch::nn::init::kaiming_uniform_(a, std::sqrt(5.0));
     lora_a_.push_back(register_parameter(param_name("lora", i, "A"), a, true));
-    lora_b_.push_back(
-        register_parameter(param_name("lora", i, "B"), torch::zeros({w.size(0), rank}, w.options()), true));
+    lora_b_.push_back(register_parameter(param_name("lora", i, "B"),
+                                         torch::zeros({w.size(0), rank}, w.options()), true));
   }
   const auto& head = base.layer(static_cast<int64_t>(hidden));
   head_w_ = register_parameter("head_weight", head->weight.detach().clone(), true);

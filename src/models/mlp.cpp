@@ -16,13 +16,13 @@ MLPImpl::MLPImpl(std::vector<int64_t> sizes) : sizes_(std::move(sizes)) {
   }
   for (size_t i = 0; i < sizes_.size(); ++i) {
     if (sizes_[i] < 1) {
-      throw InputError("MLP: layer size " + std::to_string(i) + " is " +
-                       std::to_string(sizes_[i]) + ", expected >= 1");
+      throw InputError("MLP: layer size " + std::to_string(i) + " is " + std::to_string(sizes_[i]) +
+                       ", expected >= 1");
     }
   }
   for (size_t i = 0; i + 1 < sizes_.size(); ++i) {
-    layers_.push_back(register_module("fc" + std::to_string(i + 1),
-                                      torch::nn::Linear(sizes_[i], sizes_[i + 1])));
+    layers_.push_back(
+        register_module("fc" + std::to_string(i + 1), torch::nn::Linear(sizes_[i], sizes_[i + 1])));
   }
 }
 
@@ -38,8 +38,8 @@ at::Tensor MLPImpl::forward(const at::Tensor& x) {
 
 at::Tensor MLPImpl::forward_features(const at::Tensor& x, int layer) {
   if (layer < 0 || layer >= num_layers()) {
-    throw InputError("MLP::forward_features: layer " + std::to_string(layer) +
-                     " outside [0, " + std::to_string(num_layers() - 1) + "]");
+    throw InputError("MLP::forward_features: layer " + std::to_string(layer) + " outside [0, " +
+                     std::to_string(num_layers() - 1) + "]");
   }
   detail::check_input(x, sizes_.front(), "MLP");
   at::Tensor h = x;

@@ -12,7 +12,8 @@ namespace {
 
 using detail::escape;
 
-const char* const kStyle = R"(body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+const char* const kStyle =
+    R"(body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 h1{font-size:1.6em}h2{font-size:1.3em;margin-top:1.6em}h3{font-size:1.1em}
 table{border-collapse:collapse;margin:1em 0;font-size:0.92em}
 th,td{border:1px solid #ccc;padding:4px 10px;text-align:left}
@@ -91,17 +92,17 @@ void HtmlReport::add_heatmap(const std::string& title,
                      " column labels for " + std::to_string(cols) + " columns");
   }
   sections_.push_back(figure(
-      title, detail::heatmap_svg(title, matrix, row_labels.empty() ? default_labels(rows) : row_labels,
-                                 col_labels.empty() ? default_labels(cols) : col_labels)));
+      title,
+      detail::heatmap_svg(title, matrix, row_labels.empty() ? default_labels(rows) : row_labels,
+                          col_labels.empty() ? default_labels(cols) : col_labels)));
 }
 
 void HtmlReport::add_bar_chart(const std::string& title, const std::vector<std::string>& labels,
                                const std::vector<double>& values,
                                const std::vector<double>& errors) {
   if (values.size() != labels.size() || (!errors.empty() && errors.size() != values.size())) {
-    throw InputError("bar chart \"" + title + "\": " + std::to_string(labels.size()) +
-                     " labels, " + std::to_string(values.size()) + " values, " +
-                     std::to_string(errors.size()) +
+    throw InputError("bar chart \"" + title + "\": " + std::to_string(labels.size()) + " labels, " +
+                     std::to_string(values.size()) + " values, " + std::to_string(errors.size()) +
                      " errors; expected as many values as labels and errors empty or matching");
   }
   std::vector<std::vector<double>> e;
@@ -127,8 +128,10 @@ void HtmlReport::add_grouped_bar_chart(const std::string& title,
               " series");
   }
   for (size_t s = 0; s < values.size(); ++s) {
-    if (values[s].size() != groups.size() || (!errors.empty() && errors[s].size() != groups.size())) {
-      throw bad("series \"" + series_names[s] + "\" does not have one value (and error) per group (" +
+    if (values[s].size() != groups.size() ||
+        (!errors.empty() && errors[s].size() != groups.size())) {
+      throw bad("series \"" + series_names[s] +
+                "\" does not have one value (and error) per group (" +
                 std::to_string(groups.size()) + ")");
     }
   }
@@ -136,7 +139,8 @@ void HtmlReport::add_grouped_bar_chart(const std::string& title,
 }
 
 void HtmlReport::add_line_chart(const std::string& title, const std::vector<Series>& series,
-                                bool log_y, const std::string& x_label, const std::string& y_label) {
+                                bool log_y, const std::string& x_label,
+                                const std::string& y_label) {
   for (const auto& s : series) {
     if (s.x.size() != s.y.size()) {
       throw InputError("line chart \"" + title + "\": series \"" + s.name + "\" has " +
@@ -149,8 +153,8 @@ void HtmlReport::add_line_chart(const std::string& title, const std::vector<Seri
 
 std::string HtmlReport::html() const {
   std::string s = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
-                  escape(title_) + "</title>\n<style>\n" + kStyle + "\n</style>\n</head>\n<body>\n<h1>" +
-                  escape(title_) + "</h1>\n";
+                  escape(title_) + "</title>\n<style>\n" + kStyle +
+                  "\n</style>\n</head>\n<body>\n<h1>" + escape(title_) + "</h1>\n";
   for (const auto& sec : sections_) s += sec;
   return s + "</body>\n</html>\n";
 }

@@ -10,8 +10,8 @@ namespace {
 // Display width in code points (UTF-8 continuation bytes do not count), so
 // "±" and "λ" pad like one character.
 size_t display_width(const std::string& s) {
-  return static_cast<size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string cell_text(const std::string& s) {

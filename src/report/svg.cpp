@@ -27,7 +27,8 @@ std::string blue(double v) {
   v = std::clamp(v, 0.0, 1.0);
   const double lo[3] = {247, 251, 255}, hi[3] = {8, 48, 107};
   char b[16];
-  std::snprintf(b, sizeof b, "#%02x%02x%02x", static_cast<int>(std::lround(lo[0] + v * (hi[0] - lo[0]))),
+  std::snprintf(b, sizeof b, "#%02x%02x%02x",
+                static_cast<int>(std::lround(lo[0] + v * (hi[0] - lo[0]))),
                 static_cast<int>(std::lround(lo[1] + v * (hi[1] - lo[1]))),
                 static_cast<int>(std::lround(lo[2] + v * (hi[2] - lo[2]))));
   return b;
@@ -85,12 +86,23 @@ std::string escape(const std::string& s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -237,9 +249,9 @@ std::string bar_svg(const std::string& title, const std::vector<std::string>& gr
     }
     const double cx = gx + gw / 2 - gap / 2;
     if (rotate) {
-      s += text(cx, top + ph + 14, groups[g],
-                "text-anchor=\"end\" transform=\"rotate(-35 " + xy(cx) + " " + xy(top + ph + 14) +
-                    ")\"");
+      s += text(
+          cx, top + ph + 14, groups[g],
+          "text-anchor=\"end\" transform=\"rotate(-35 " + xy(cx) + " " + xy(top + ph + 14) + ")\"");
     } else {
       s += text(cx, top + ph + 18, groups[g], "text-anchor=\"middle\"");
     }
@@ -357,8 +369,8 @@ std::string line_svg(const std::string& title, const std::vector<Series>& series
   for (size_t i = 0; i < all.size(); ++i) {
     for (const auto& r : all[i]) {
       if (r.size() == 1) {
-        svg += "<circle cx=\"" + xy(X(r[0].x)) + "\" cy=\"" + xy(Y(r[0].y)) + "\" r=\"2.5\" fill=\"" +
-               colour(i) + "\"/>\n";
+        svg += "<circle cx=\"" + xy(X(r[0].x)) + "\" cy=\"" + xy(Y(r[0].y)) +
+               "\" r=\"2.5\" fill=\"" + colour(i) + "\"/>\n";
         continue;
       }
       svg += "<polyline class=\"series\" fill=\"none\" stroke=\"" + colour(i) +

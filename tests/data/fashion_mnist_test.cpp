@@ -83,7 +83,8 @@ void write_gz(const std::string& path, const std::vector<uint8_t>& bytes) {
 
 void write_raw(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 std::vector<uint8_t> read_raw(const std::string& path) {
@@ -152,8 +153,8 @@ TEST(FashionMnist, TruncatedGzipStreamIsAnInputError) {
 TEST(FashionMnist, TruncatedCopyOfTheRealFileIsAnInputError) {
   if (!have_fashion()) GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
   test::TempDir dir;
-  for (const char* f : {"train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-                        "t10k-labels-idx1-ubyte.gz"}) {
+  for (const char* f :
+       {"train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
     std::filesystem::copy_file(kDebianDir + "/" + f, dir / f);
   }
   // The first megabyte of the real 26 MB training images.

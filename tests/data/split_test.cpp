@@ -20,7 +20,8 @@ Dataset toy(int64_t n, const std::string& name = "toy") {
 
 std::set<int64_t> row_ids(const Dataset& d) {
   std::set<int64_t> s;
-  for (int64_t i = 0; i < d.size(); ++i) s.insert(static_cast<int64_t>(d.images[i][0].item<float>()));
+  for (int64_t i = 0; i < d.size(); ++i)
+    s.insert(static_cast<int64_t>(d.images[i][0].item<float>()));
   return s;
 }
 

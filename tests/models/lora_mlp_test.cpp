@@ -35,7 +35,7 @@ TEST(LoRAMLP, BlocksAreAdaptersThenHead) {
   EXPECT_EQ(blocks[0].params[0].sizes(), (std::vector<int64_t>{3, 20}));  // A [r, in]
   EXPECT_EQ(blocks[0].params[1].sizes(), (std::vector<int64_t>{16, 3}));  // B [out, r]
   EXPECT_EQ(blocks[1].params[0].sizes(), (std::vector<int64_t>{3, 16}));
-  EXPECT_TRUE(blocks[0].params[1].eq(0).all().item<bool>());              // B starts at zero
+  EXPECT_TRUE(blocks[0].params[1].eq(0).all().item<bool>());  // B starts at zero
   EXPECT_GT(blocks[0].params[0].abs().sum().item<double>(), 0.0);
   EXPECT_EQ(blocks[2].params[0].sizes(), (std::vector<int64_t>{4, 12}));
   lora->unfreeze_base();

@@ -96,7 +96,7 @@ TEST(HtmlReport, HeatmapAnnotatesEveryCell) {
     EXPECT_NE(html.find(v), std::string::npos) << v;
   }
   EXPECT_NE(html.find("after 2, t1: 0.500"), std::string::npos);  // tooltip
-  EXPECT_NE(html.find("fill=\"#dddddd\""), std::string::npos);  // the missing cell
+  EXPECT_NE(html.find("fill=\"#dddddd\""), std::string::npos);    // the missing cell
   // Darker for larger values: 0.991's fill differs from 0.25's.
   EXPECT_NE(html.find("#0a"), std::string::npos);
 }

@@ -15,8 +15,8 @@ std::vector<std::string> lines(const std::string& s) {
 }
 
 TEST(MarkdownTable, HeaderSeparatorAndAlignedRows) {
-  const auto t = markdown_table({"method", "final acc"},
-                                {{"GALT", "0.964 ± 0.004"}, {"AdamW", "0.51"}});
+  const auto t =
+      markdown_table({"method", "final acc"}, {{"GALT", "0.964 ± 0.004"}, {"AdamW", "0.51"}});
   const auto l = lines(t);
   ASSERT_EQ(l.size(), 4u);
   EXPECT_EQ(l[0], "| method | final acc     |");

@@ -15,7 +15,9 @@ std::string read_all(std::FILE* f) {
   return s;
 }
 
-size_t count(const std::string& s, char c) { return static_cast<size_t>(std::count(s.begin(), s.end(), c)); }
+size_t count(const std::string& s, char c) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), c));
+}
 
 TEST(Progress, PlainModePrintsALinePerTenPercent) {
   std::FILE* f = std::tmpfile();

@@ -9,7 +9,8 @@ namespace {
 TEST(NiceTicks, CoverTheRangeWithRoundSteps) {
   const auto unit = nice_ticks(0, 0.98, 5);
   ASSERT_EQ(unit.size(), 6u);
-  for (size_t i = 0; i < unit.size(); ++i) EXPECT_NEAR(unit[i], 0.2 * static_cast<double>(i), 1e-12);
+  for (size_t i = 0; i < unit.size(); ++i)
+    EXPECT_NEAR(unit[i], 0.2 * static_cast<double>(i), 1e-12);
   const auto t = nice_ticks(-0.02, 0.44, 5);
   EXPECT_DOUBLE_EQ(t.front(), -0.1);
   EXPECT_DOUBLE_EQ(t.back(), 0.5);
