@@ -200,10 +200,15 @@ TEST(MnistNpmSynthetic, BadValuesAreInputErrors) {
 }
 
 TEST(MnistNpmSynthetic, DefaultDirHonoursTheEnvironment) {
+  const char* before = std::getenv("GALT_MNIST_DIR");
+  const std::string saved = before ? before : "";
   ::setenv("GALT_MNIST_DIR", "/some/where", 1);
   EXPECT_EQ(default_mnist_dir(), "/some/where");
+  ::setenv("GALT_MNIST_DIR", "", 1);  // empty counts as unset
+  EXPECT_EQ(default_mnist_dir(), std::string(GALT_SOURCE_DIR) + "/third_party_data/mnist");
   ::unsetenv("GALT_MNIST_DIR");
   EXPECT_EQ(default_mnist_dir(), std::string(GALT_SOURCE_DIR) + "/third_party_data/mnist");
+  if (before) ::setenv("GALT_MNIST_DIR", saved.c_str(), 1);
 }
 
 }  // namespace
