@@ -77,6 +77,15 @@ ContrastSplit generate_contrast_packets(const ContrastPacketOptions& options, un
 /// near-duplicate.
 double near_duplicate_similarity(const std::string& a, const std::string& b);
 
+/// The largest near_duplicate_similarity between a row of `a` and a row of
+/// `b` (shingles computed once per row), and the number of identical texts.
+struct CrossSimilarity {
+  double max_similarity = 0.0;
+  long exact_duplicates = 0;
+};
+CrossSimilarity cross_similarity(const std::vector<ContrastRow>& a,
+                                 const std::vector<ContrastRow>& b);
+
 /// Lower-cased word tokens (letters and digits), as the heads read text.
 std::vector<std::string> tokenize(const std::string& text);
 

@@ -49,42 +49,25 @@ const std::vector<std::string> kNouns = {
     "knitting patterns", "garden layouts", "tide tables", "fuel records", "guitar chords",
     "travel routes", "wine labels", "insurance claims", "calibration sheets", "shift rosters"};
 
-// How the basis of a memory at layer m is talked about (DESIGN §6 layers).
-const std::vector<std::vector<std::string>> kCandidate = {
-    {"the assistant may keep a note that {T} are handled safely, a fact cleared only by the "
-     "basic admissibility check.",
-     "a memory about {T} rests on the hard safety screen alone, since {N} showed it is lawful "
-     "to store.",
-     "{N} shared a safety fact about {T} that passed the core admissibility rule and nothing "
-     "more."},
-    {"{N} gave explicit consent for the assistant to remember the {T}.",
-     "with permission from {N}, a memory about the {T} would be kept under the consent rules.",
-     "{N} agreed that recalling the {T} later harms nobody, so the memory depends on that "
-     "consent."},
-    {"the team workflow requires recording the {T} on {N}'s project checklist.",
-     "a task rule of {N}'s project says the assistant should keep the {T} on file.",
-     "following the workflow procedure, {N} asked to log the {T} as a standing step."},
-    {"{N} said they personally prefer {T} in future answers.",
-     "as a durable preference, {N} likes {T} and wants that remembered.",
-     "{N} mentioned a lasting taste for {T} that the assistant could recall."}};
+// Each layer is named by the same phrases whether the memory rests on it or
+// a violation hits it, and the frames around those phrases are shared by all
+// layers: only word order says which layer plays which role, so a bag of
+// words cannot bind them (DESIGN §6 layers).
+const std::vector<std::vector<std::string>> kLayerPhrase = {
+    {"the hard safety rule", "the admissibility check", "the basic safety screen"},
+    {"the consent rule", "the permission given", "the harm check"},
+    {"the workflow rule", "the project procedure", "the task checklist"},
+    {"the preference rule", "the stated preference", "the personal taste"}};
 
-const std::vector<std::vector<std::string>> kViolation = {
-    {"later the basic safety check behind it was found broken, because the {U} are actually "
-     "unlawful.",
-     "afterwards a hard admissibility violation involving the {U} was reported.",
-     "then an audit showed the core safety screen had wrongly passed the {U}."},
-    {"later {N} withdrew consent after the {U} caused harm.",
-     "afterwards a consent violation was raised, as {N} never agreed to share the {U}.",
-     "then it emerged that keeping the {U} harmed someone, breaking the consent rules."},
-    {"later the workflow rule was found violated when the {U} skipped a required step.",
-     "afterwards the project's task procedure was broken by the {U}.",
-     "then a workflow audit found that the rule about the {U} had been misapplied."},
-    {"later {N} said the stated preference for {U} was a mistake.",
-     "afterwards the preference rule was violated, since {N} no longer likes {U}.",
-     "then it turned out the lasting taste for {U} had been recorded wrongly."}};
-
-const std::vector<std::string> kRuleName = {"hard safety rule", "consent rule", "workflow rule",
-                                            "preference rule"};
+// The memory rests on layer m ({L}).
+const std::vector<std::string> kCandidate = {
+    "the memory about the {T} rests on {L}.", "keeping the {T} was justified by {L}.",
+    "{N} wants the {T} remembered under {L}.", "the note on the {T} depends on {L}."};
+// A violation at layer v ({L}) was raised after consolidation.
+const std::vector<std::string> kViolation = {
+    "later {L} behind the {U} was found broken.",
+    "afterwards a violation of {L} involving the {U} was reported.",
+    "then an audit showed that {L} had been breached over the {U}."};
 
 const std::vector<std::string> kIntro = {
     "{N}, a {J} from {C}, was talking about {T}.", "{N} works as a {J} in {C} and brought up {T}.",
@@ -99,13 +82,13 @@ const std::vector<std::string> kNoWrite = {
 const std::vector<std::string> kStored = {"it was stored.", "the memory was consolidated.",
                                           "it went into memory."};
 const std::vector<std::string> kSoft = {
-    "storing it slightly bends the {R} but breaks nothing serious.",
-    "keeping it runs a little against the {R}, a minor debt."};
+    "storing it slightly bends {R} but breaks nothing serious.",
+    "keeping it runs a little against {R}, a minor debt."};
 const std::vector<std::string> kAmbiguous = {
-    "it is unclear whether the {R} allows keeping it.",
-    "nobody can tell yet if the {R} permits storing it."};
-const std::vector<std::string> kHard = {"keeping it would break the {R}.",
-                                        "storing it is forbidden by the {R}."};
+    "it is unclear whether {R} allows keeping it.",
+    "nobody can tell yet if {R} permits storing it."};
+const std::vector<std::string> kHard = {"keeping it would break {R}.",
+                                        "storing it is forbidden by {R}."};
 
 std::string fill(std::string t, const std::string& key, const std::string& value) {
   for (std::size_t p = t.find(key); p != std::string::npos; p = t.find(key, p + value.size())) {
@@ -173,7 +156,10 @@ std::vector<ContrastRow> make_split(const Pools& pools, int packets, const std::
       t = fill(t, "{C}", pick(pools.cities, rng));
       return t;
     };
-    auto candidate = [&] { return sub(pick(kIntro, rng)) + " " + sub(pick(kCandidate[m], rng)); };
+    auto layer = [&](int k) { return pick(kLayerPhrase[k], rng); };
+    auto candidate = [&] {
+      return sub(pick(kIntro, rng)) + " " + sub(fill(pick(kCandidate, rng), "{L}", layer(m)));
+    };
     auto add = [&](std::string text, const std::string& kind, int v, Action a, MemoryOutcome o,
                    ResidualKind r) {
       ContrastRow row;
@@ -200,21 +186,21 @@ std::vector<ContrastRow> make_split(const Pools& pools, int packets, const std::
     const int kind = static_cast<int>(rng() % 3);
     if (kind == 0) {
       const int k = 2 + static_cast<int>(rng() % 2);  // soft layers
-      add(candidate() + " " + fill(pick(kSoft, rng), "{R}", kRuleName[k]), "soft_debt", none,
+      add(candidate() + " " + fill(pick(kSoft, rng), "{R}", layer(k)), "soft_debt", none,
           Action::kAcceptWithResidual, MemoryOutcome::kConsolidate, ResidualKind::kSoftRuleDebt);
     } else if (kind == 1) {
       const int k = static_cast<int>(rng() % kPacketLayers);
-      add(candidate() + " " + fill(pick(kAmbiguous, rng), "{R}", kRuleName[k]), "ambiguous",
+      add(candidate() + " " + fill(pick(kAmbiguous, rng), "{R}", layer(k)), "ambiguous",
           none, Action::kReject, MemoryOutcome::kNotConsolidated,
           ResidualKind::kBoundaryAmbiguity);
     } else {
       const int k = static_cast<int>(rng() % 2);  // hard layers
-      add(candidate() + " " + fill(pick(kHard, rng), "{R}", kRuleName[k]), "hard_conflict",
+      add(candidate() + " " + fill(pick(kHard, rng), "{R}", layer(k)), "hard_conflict",
           none, Action::kReject, MemoryOutcome::kNotConsolidated, ResidualKind::kHardViolation);
     }
     // The consolidated memory, then a violation at every layer in turn.
     for (int v = 0; v < kPacketLayers; ++v) {
-      add(candidate() + " " + pick(kStored, rng) + " " + sub(pick(kViolation[v], rng)),
+      add(candidate() + " " + pick(kStored, rng) + " " + sub(fill(pick(kViolation, rng), "{L}", layer(v))),
           "violation", v, Action::kAccept, MemoryOutcome::kConsolidate, ResidualKind::kNone);
     }
   }
@@ -259,8 +245,8 @@ std::vector<std::string> tokenize(const std::string& text) {
   return out;
 }
 
-double near_duplicate_similarity(const std::string& a, const std::string& b) {
-  auto shingles = [](const std::string& t) {
+namespace {
+std::set<std::string> shingles(const std::string& t) {
     const auto w = tokenize(t);
     std::set<std::string> s;
     if (w.size() < 3) {
@@ -271,12 +257,33 @@ double near_duplicate_similarity(const std::string& a, const std::string& b) {
     }
     for (std::size_t i = 0; i + 2 < w.size(); ++i) s.insert(w[i] + " " + w[i + 1] + " " + w[i + 2]);
     return s;
-  };
-  const auto sa = shingles(a), sb = shingles(b);
+}
+
+double jaccard(const std::set<std::string>& sa, const std::set<std::string>& sb) {
   std::size_t inter = 0;
   for (const auto& x : sa) inter += sb.count(x);
   const std::size_t uni = sa.size() + sb.size() - inter;
   return uni == 0 ? 1.0 : static_cast<double>(inter) / static_cast<double>(uni);
+}
+}  // namespace
+
+double near_duplicate_similarity(const std::string& a, const std::string& b) {
+  return jaccard(shingles(a), shingles(b));
+}
+
+CrossSimilarity cross_similarity(const std::vector<ContrastRow>& a,
+                                 const std::vector<ContrastRow>& b) {
+  std::vector<std::set<std::string>> sb;
+  for (const auto& r : b) sb.push_back(shingles(r.text));
+  CrossSimilarity out;
+  for (const auto& x : a) {
+    const auto sx = shingles(x.text);
+    for (std::size_t j = 0; j < b.size(); ++j) {
+      if (x.text == b[j].text) ++out.exact_duplicates;
+      out.max_similarity = std::max(out.max_similarity, jaccard(sx, sb[j]));
+    }
+  }
+  return out;
 }
 
 }  // namespace galt::memory

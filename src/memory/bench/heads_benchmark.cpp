@@ -152,22 +152,15 @@ nlohmann::json run_heads_benchmark(const HeadsBenchmarkOptions& o, const Progres
     }
     if (seed == o.seeds.front()) {
       // Split hygiene, measured (the test asserts it).
-      double worst = 0.0;
-      long exact = 0;
-      for (const auto& a : split.train) {
-        for (const auto& b : split.test) {
-          if (a.text == b.text) ++exact;
-          worst = std::max(worst, near_duplicate_similarity(a.text, b.text));
-        }
-      }
+      const CrossSimilarity cs = cross_similarity(split.train, split.test);
       std::map<std::string, long> counts;
       score(rows, std::vector<bool>(rows.size(), false), &counts);
       data = {{"train_rows", split.train.size()},
               {"validation_rows", split.validation.size()},
               {"test_rows", split.test.size()},
               {"test_rows_by_regime", counts},
-              {"max_train_test_trigram_jaccard", worst},
-              {"exact_train_test_duplicates", exact},
+              {"max_train_test_trigram_jaccard", cs.max_similarity},
+              {"exact_train_test_duplicates", cs.exact_duplicates},
               {"example_test_row", split.test.front().text}};
     }
     std::vector<std::unique_ptr<LayerHeads>> learners;

@@ -1,0 +1,74 @@
+// Memory edges of the optimizer governed by the ledger (issue 4 §2).
+#include "galt/memory/memory_edge_governor.h"
+
+#include "galt/error.h"
+#include "galt/solve/optimizer.h"
+
+namespace galt::memory {
+
+MemoryEdgeGovernor::MemoryEdgeGovernor(TraceLedger& ledger, Optimizer& optimizer,
+                                       EdgeFactory factory, std::string prefix)
+    : ledger_(ledger), optimizer_(optimizer), factory_(std::move(factory)),
+      prefix_(std::move(prefix)) {
+  if (!factory_) throw InputError("MemoryEdgeGovernor: the edge factory is empty");
+  if (prefix_.empty()) throw InputError("MemoryEdgeGovernor: the edge-name prefix is empty");
+}
+
+MemoryEdgeGovernor::SyncReport MemoryEdgeGovernor::sync() {
+  SyncReport report;
+  const std::vector<EntryId> open = ledger_.list_accessible();
+  const std::set<EntryId> want(open.begin(), open.end());
+  // Remove first: exactly the governed entries the ledger no longer lets through.
+  for (auto it = governed_.begin(); it != governed_.end();) {
+    const EntryId e = *it;
+    if (want.count(e)) {
+      ++it;
+      continue;
+    }
+    const std::string name = edge_name(e);
+    const int id = optimizer_.graph().edge_id(name);
+    if (id >= 0) {
+      const auto& d = optimizer_.duals().dual(id);
+      saved_[e] = {d.lambda, d.rho};
+      optimizer_.remove_constraint(name);
+    }
+    report.removed.push_back(e);
+    it = governed_.erase(it);
+  }
+  for (EntryId e : open) {
+    if (governed_.count(e)) continue;
+    // read() re-checks access in one snapshot and never returns a
+    // quarantined payload.
+    const auto payload = ledger_.read(e);
+    const auto info = ledger_.entry(e);
+    if (!payload || !info) continue;
+    ConstraintEdge edge = factory_(*info, *payload);
+    edge.name = edge_name(e);
+    edge.channel = Channel::kMemory;
+    if (auto s = saved_.find(e); s != saved_.end()) {
+      edge.lambda_init = s->second.lambda;
+      edge.rho_init = s->second.rho;
+    }
+    optimizer_.add_constraint(std::move(edge));
+    governed_.insert(e);
+    report.added.push_back(e);
+  }
+  return report;
+}
+
+ViolationId MemoryEdgeGovernor::raise_violation(int layer, std::string_view note) {
+  const ViolationId v = ledger_.raise_violation(layer, note);
+  sync();
+  return v;
+}
+
+void MemoryEdgeGovernor::resolve_violation(ViolationId violation, std::string_view note) {
+  ledger_.resolve_violation(violation, note);
+  sync();
+}
+
+std::vector<EntryId> MemoryEdgeGovernor::governed() const {
+  return {governed_.begin(), governed_.end()};
+}
+
+}  // namespace galt::memory
