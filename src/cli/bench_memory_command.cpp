@@ -103,7 +103,9 @@ void register_bench_memory(CLI::App& bench) {
       std::ofstream probe(a->json_out, std::ios::app);
       if (!probe) throw InputError("--json: cannot write '" + a->json_out + "'");
     }
-    auto progress = [](const std::string& m) { std::fprintf(stderr, "[bench memory] %s\n", m.c_str()); };
+    auto progress = [](const std::string& m) {
+      std::fprintf(stderr, "[bench memory] %s\n", m.c_str());
+    };
     nlohmann::json j = memory::run_memory_benchmark(o, progress);
     j["command"] = "galt bench memory";
     std::ofstream f(a->json_out);

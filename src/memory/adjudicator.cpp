@@ -32,10 +32,14 @@ nlohmann::json Decision::to_json() const {
   for (double c : constraint_values) {
     values.push_back(std::isfinite(c) ? nlohmann::json(c) : nlohmann::json(nullptr));
   }
-  return {{"action", to_string(action)},     {"outcome", to_string(outcome)},
-          {"residual", to_string(residual)}, {"deciding_layer", deciding_layer},
-          {"gate", gate},                    {"constraint_values", values},
-          {"no_write", no_write},            {"reason", reason}};
+  return {{"action", to_string(action)},
+          {"outcome", to_string(outcome)},
+          {"residual", to_string(residual)},
+          {"deciding_layer", deciding_layer},
+          {"gate", gate},
+          {"constraint_values", values},
+          {"no_write", no_write},
+          {"reason", reason}};
 }
 
 Decision Decision::from_json(const nlohmann::json& j) {
@@ -105,8 +109,9 @@ Decision Adjudicator::adjudicate(const Candidate& c) const {
     d.reason = "hard layer " + layer_text(hard_violated) + " violated";
   } else if (ambiguous >= 0) {
     d.action = Action::kReject;
-    d.outcome = options_.ambiguity_policy == AmbiguityPolicy::kHold ? MemoryOutcome::kHeld
-                                                                    : MemoryOutcome::kNotConsolidated;
+    d.outcome = options_.ambiguity_policy == AmbiguityPolicy::kHold
+                    ? MemoryOutcome::kHeld
+                    : MemoryOutcome::kNotConsolidated;
     d.residual = ResidualKind::kBoundaryAmbiguity;
     d.deciding_layer = ambiguous;
     d.reason = "layer " + layer_text(ambiguous) + " within the ambiguity margin";

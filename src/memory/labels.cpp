@@ -22,8 +22,8 @@ E parse_from(std::string_view s, const std::array<std::pair<E, const char*>, K>&
     if (!expected.empty()) expected += ", ";
     expected += name;
   }
-  throw InputError(what + ": unknown label '" + std::string(s) + "' (expected one of: " +
-                   expected + ")");
+  throw InputError(what + ": unknown label '" + std::string(s) + "' (expected one of: " + expected +
+                   ")");
 }
 
 constexpr std::array<std::pair<Action, const char*>, 3> kActions{{

@@ -101,8 +101,7 @@ void add_memory_commands(CLI::App& app, std::ostream& out) {
   create->add_option("--layers", a->layers, "Number of safety layers N (default 4)");
   create->add_option("--hard", a->hard, "Comma-separated hard layers (default 0,1)");
   create->add_option("--margin", a->margin, "Ambiguity margin (default 0.05)");
-  create->add_option("--soft-policy", a->soft_policy,
-                     "accept_with_residual (default) or reject");
+  create->add_option("--soft-policy", a->soft_policy, "accept_with_residual (default) or reject");
   create->add_option("--ambiguity-policy", a->ambiguity_policy, "reject (default) or hold");
   create->add_option("--soft-gate", a->soft_gate, "Gate of accept_with_residual (default 0.5)");
   create->add_option("--access", a->access, "hierarchical (default), same_layer or flush");
@@ -204,7 +203,8 @@ void add_memory_commands(CLI::App& app, std::ostream& out) {
       if (a->all || l.accessible(e.id)) arr.push_back(entry_json(l, e));
     }
     nlohmann::json active = nlohmann::json::array();
-    for (const Violation& v : l.violations(true)) active.push_back({{"id", v.id}, {"layer", v.layer}});
+    for (const Violation& v : l.violations(true))
+      active.push_back({{"id", v.id}, {"layer", v.layer}});
     print({{"entries", arr}, {"active_violations", active}});
   });
 
@@ -214,8 +214,8 @@ void add_memory_commands(CLI::App& app, std::ostream& out) {
   show->callback([a, print] {
     auto l = TraceLedger::open(a->ledger, {.read_only = true});
     const auto e = l.entry(a->entry);
-    if (!e) throw InputError("show: ledger '" + a->ledger + "' has no entry " +
-                             std::to_string(a->entry));
+    if (!e)
+      throw InputError("show: ledger '" + a->ledger + "' has no entry " + std::to_string(a->entry));
     nlohmann::json t = nlohmann::json::array();
     for (const Event& ev : l.trace(a->entry)) t.push_back(event_json(ev));
     nlohmann::json j = entry_json(l, *e);

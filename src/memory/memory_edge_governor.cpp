@@ -8,7 +8,9 @@ namespace galt::memory {
 
 MemoryEdgeGovernor::MemoryEdgeGovernor(TraceLedger& ledger, Optimizer& optimizer,
                                        EdgeFactory factory, std::string prefix)
-    : ledger_(ledger), optimizer_(optimizer), factory_(std::move(factory)),
+    : ledger_(ledger),
+      optimizer_(optimizer),
+      factory_(std::move(factory)),
       prefix_(std::move(prefix)) {
   if (!factory_) throw InputError("MemoryEdgeGovernor: the edge factory is empty");
   if (prefix_.empty()) throw InputError("MemoryEdgeGovernor: the edge-name prefix is empty");

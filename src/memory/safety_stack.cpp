@@ -18,8 +18,8 @@ SafetyStack::SafetyStack(SafetyStackOptions options) {
                      " (expected 1..64)");
   }
   if (!options.names.empty() && static_cast<int>(options.names.size()) != options.layers) {
-    throw InputError("safety stack: " + std::to_string(options.names.size()) +
-                     " names for " + std::to_string(options.layers) + " layers");
+    throw InputError("safety stack: " + std::to_string(options.names.size()) + " names for " +
+                     std::to_string(options.layers) + " layers");
   }
   for (int k = 0; k < options.layers; ++k) {
     if (!options.names.empty()) {

@@ -162,11 +162,29 @@ struct TraceLedger::Impl {
   ~Impl() {
     // Finalize the statements and close the database before releasing the
     // writer lock, so a waiting writer never overlaps with this one.
-    for (Stmt* s : {&ins_event, &ins_entry, &ins_payload, &ins_violation, &ins_residual,
-                    &get_access, &get_entry, &get_payload, &set_status, &set_mask,
-                    &set_violation_resolved, &get_violation, &open_residuals_of,
-                    &close_residual_row, &get_residual, &events_of_entry, &event_by_seq,
-                    &sp_begin, &sp_release, &sp_rollback, &tx_begin, &tx_commit, &tx_rollback}) {
+    for (Stmt* s : {&ins_event,
+                    &ins_entry,
+                    &ins_payload,
+                    &ins_violation,
+                    &ins_residual,
+                    &get_access,
+                    &get_entry,
+                    &get_payload,
+                    &set_status,
+                    &set_mask,
+                    &set_violation_resolved,
+                    &get_violation,
+                    &open_residuals_of,
+                    &close_residual_row,
+                    &get_residual,
+                    &events_of_entry,
+                    &event_by_seq,
+                    &sp_begin,
+                    &sp_release,
+                    &sp_rollback,
+                    &tx_begin,
+                    &tx_commit,
+                    &tx_rollback}) {
       *s = Stmt();
     }
     db = Db();
@@ -184,7 +202,8 @@ struct TraceLedger::Impl {
   void take_writer_lock() {
     const std::string lock_path = path + "-writer.lock";
     lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock_fd < 0) input_error("cannot open lock file " + lock_path + ": " + std::strerror(errno));
+    if (lock_fd < 0)
+      input_error("cannot open lock file " + lock_path + ": " + std::strerror(errno));
     if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
       ::close(lock_fd);
       lock_fd = -1;
@@ -312,8 +331,9 @@ struct TraceLedger::Impl {
       q.reset();
       if (first != "ok") input_error("the file is corrupt (quick_check: " + first + ")");
     }
-    Stmt all(db, "SELECT seq, kind, entry, violation, residual, layer, data, chk FROM events "
-                 "ORDER BY seq");
+    Stmt all(db,
+             "SELECT seq, kind, entry, violation, residual, layer, data, chk FROM events "
+             "ORDER BY seq");
     std::int64_t prev = 0, expect_seq = 1, proposals = 0, raises = 0;
     while (all.step()) {
       const std::int64_t seq = all.i64(0);
@@ -328,8 +348,7 @@ struct TraceLedger::Impl {
           chain(prev, seq, kind, all.i64(2), all.i64(3), all.i64(4), all.i32(5), text);
       if (c != all.i64(7)) {
         all.reset();
-        input_error("the event log is corrupt: checksum mismatch at event " +
-                    std::to_string(seq));
+        input_error("the event log is corrupt: checksum mismatch at event " + std::to_string(seq));
       }
       if (kind == static_cast<int>(EventKind::kPropose)) ++proposals;
       if (kind == static_cast<int>(EventKind::kRaiseViolation)) ++raises;
@@ -443,8 +462,8 @@ struct TraceLedger::Impl {
   }
 
   void close_one_residual(ResidualId r, EntryId entry, const std::string& note) {
-    const std::int64_t seq = append(EventKind::kCloseResidual, entry, 0, r, -1,
-                                    nlohmann::json{{"note", note}}.dump());
+    const std::int64_t seq =
+        append(EventKind::kCloseResidual, entry, 0, r, -1, nlohmann::json{{"note", note}}.dump());
     close_residual_row.bind(1, r).bind(2, seq).run();
   }
 
@@ -555,8 +574,7 @@ EntryId TraceLedger::propose(int memory_layer, std::string_view payload, std::st
     // Hot path: the label needs JSON escaping, the numbers do not.
     I.append(EventKind::kPropose, id, 0, 0, memory_layer,
              "{\"label\":" + nlohmann::json(label).dump() + ",\"payload_bytes\":" +
-                 std::to_string(payload.size()) + ",\"payload_hash\":" + std::to_string(h) +
-                 "}");
+                 std::to_string(payload.size()) + ",\"payload_hash\":" + std::to_string(h) + "}");
     return id;
   });
 }
@@ -636,9 +654,9 @@ void TraceLedger::resolve_violation(ViolationId violation, std::string_view note
           where = "?1 = ?1";
           break;
       }
-      const std::string sql =
-          std::string("UPDATE entries SET needs_readj = 1 WHERE status = ") +
-          std::to_string(static_cast<int>(EntryStatus::kConsolidated)) + " AND " + where;
+      const std::string sql = std::string("UPDATE entries SET needs_readj = 1 WHERE status = ") +
+                              std::to_string(static_cast<int>(EntryStatus::kConsolidated)) +
+                              " AND " + where;
       Stmt upd(I.db, sql.c_str());
       upd.bind(1, layer).run();
       flagged = sqlite3_changes(I.db.handle());
@@ -653,8 +671,8 @@ void TraceLedger::resolve_violation(ViolationId violation, std::string_view note
   });
 }
 
-Decision TraceLedger::readjudicate(EntryId entry, const std::vector<double>& values,
-                                   bool no_write, std::string_view note) {
+Decision TraceLedger::readjudicate(EntryId entry, const std::vector<double>& values, bool no_write,
+                                   std::string_view note) {
   return impl_->write("readjudicate", [&] {
     auto& I = *impl_;
     const EntryInfo e = I.require_entry(entry, "readjudicate");
@@ -917,7 +935,8 @@ nlohmann::json TraceLedger::export_json() const {
                               {"closed_seq", r.closed_seq}});
   }
   j["events"] = nlohmann::json::array();
-  Stmt q(I.db, "SELECT seq, kind, entry, violation, residual, layer, data FROM events ORDER BY seq");
+  Stmt q(I.db,
+         "SELECT seq, kind, entry, violation, residual, layer, data FROM events ORDER BY seq");
   while (q.step()) {
     const Event e = I.event_from(q);
     j["events"].push_back({{"seq", e.seq},

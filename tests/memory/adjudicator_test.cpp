@@ -1,11 +1,12 @@
 // The adjudicator's rulings (DESIGN §6), one test per rule.
+#include "galt/memory/adjudicator.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "galt/error.h"
-#include "galt/memory/adjudicator.h"
 
 namespace galt::memory {
 namespace {
@@ -36,8 +37,8 @@ TEST(Adjudicator, AmbiguityRejectsOrHolds) {
   EXPECT_EQ(r.outcome, MemoryOutcome::kNotConsolidated);
   EXPECT_EQ(r.residual, ResidualKind::kBoundaryAmbiguity);
   EXPECT_EQ(r.deciding_layer, 2);
-  const Decision h =
-      make({.ambiguity_policy = AmbiguityPolicy::kHold}).adjudicate({3, {-1, -1, -0.04, -1}, false});
+  const Decision h = make({.ambiguity_policy = AmbiguityPolicy::kHold})
+                         .adjudicate({3, {-1, -1, -0.04, -1}, false});
   EXPECT_EQ(h.outcome, MemoryOutcome::kHeld);
   EXPECT_EQ(h.action, Action::kReject);
 }
@@ -64,7 +65,8 @@ TEST(Adjudicator, SoftViolationAcceptsWithDebtOrRejectsByPolicy) {
   EXPECT_EQ(d.residual, ResidualKind::kSoftRuleDebt);
   EXPECT_EQ(d.deciding_layer, 3);
   EXPECT_DOUBLE_EQ(d.gate, 0.5);
-  const Decision r = make({.soft_policy = SoftPolicy::kReject}).adjudicate({3, {-1, -1, -1, 0.4}, false});
+  const Decision r =
+      make({.soft_policy = SoftPolicy::kReject}).adjudicate({3, {-1, -1, -1, 0.4}, false});
   EXPECT_EQ(r.action, Action::kReject);
   EXPECT_EQ(r.residual, ResidualKind::kSoftRuleDebt);
 }

@@ -1,11 +1,12 @@
 // The contrast-packet generator: coverage of every m and v (top-down
 // included), labels consistent with the ledger rule, and a split by content
 // with no exact or near-duplicate text across splits.
+#include "galt/memory/contrast_packets.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "galt/memory/contrast_packets.h"
 #include "galt/memory/layer_heads.h"
 
 namespace galt::memory {
@@ -32,7 +33,8 @@ TEST(ContrastPackets, LabelsFollowTheLedgerRule) {
   for (const auto* split : {&s.train, &s.validation, &s.test}) {
     for (const auto& r : *split) {
       const bool consolidated = r.outcome == MemoryOutcome::kConsolidate;
-      const bool quarantined = r.violation_layer < kPacketLayers && r.violation_layer <= r.memory_layer;
+      const bool quarantined =
+          r.violation_layer < kPacketLayers && r.violation_layer <= r.memory_layer;
       ASSERT_EQ(r.access, consolidated && !quarantined) << r.text;
       ASSERT_EQ(r.regime, regime_of(r.memory_layer, r.violation_layer));
       ASSERT_EQ(is_accepting(r.action), consolidated) << r.text;
@@ -142,8 +144,8 @@ TEST(LayerHeads, AccessIsTheLedgerRuleOverProposalsAndErrsTowardQuarantine) {
 }
 
 TEST(LayerHeads, BagOfWordsAndNearestNeighbourLearnTheLabels) {
-  const ContrastSplit s =
-      generate_contrast_packets({.train_packets = 60, .validation_packets = 4, .test_packets = 12}, 4);
+  const ContrastSplit s = generate_contrast_packets(
+      {.train_packets = 60, .validation_packets = 4, .test_packets = 12}, 4);
   std::vector<std::string> texts;
   for (const auto& r : s.test) texts.push_back(r.text);
   LayerHeadsOptions o;

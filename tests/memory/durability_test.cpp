@@ -33,8 +33,8 @@ constexpr int kPerBatch = 4;  // entries per committed batch
         // and sometimes a violation raised/resolved: all or nothing.
         for (int i = 0; i < kPerBatch; ++i) {
           const int m = static_cast<int>(rng() % 4);
-          const EntryId e = l.propose(m, "batch " + std::to_string(batch) + " item " +
-                                             std::to_string(i));
+          const EntryId e =
+              l.propose(m, "batch " + std::to_string(batch) + " item " + std::to_string(i));
           l.adjudicate(e, {-1, -1, -1, -1});
           l.consolidate(e);
         }

@@ -1,5 +1,7 @@
 // `galt memory ...` driven through CLI11 as the executable does (the
 // commands are in the memory module, so they are tested here).
+#include "galt/memory/memory_cli.h"
+
 #include <gtest/gtest.h>
 
 #include <CLI/CLI.hpp>
@@ -7,7 +9,6 @@
 #include <sstream>
 
 #include "galt/error.h"
-#include "galt/memory/memory_cli.h"
 #include "memory/test_util.h"
 
 namespace galt::memory {
@@ -28,11 +29,12 @@ TEST(MemoryCli, WorkedExampleEndToEnd) {
   const std::string db = dir.file("mem.db");
   run({"create", db});
   const auto pref = run({"propose", db, "--layer", "3", "--payload", "prefers metric units",
-                         "--label", "units"})["entry"].get<long long>();
-  const auto cons = run({"propose", db, "--layer", "1", "--payload", "may store email",
-                         "--label", "consent"})["entry"].get<long long>();
-  auto d = run({"adjudicate", db, "--entry", std::to_string(pref), "--values",
-                "-1,-1,-1,-0.5"});
+                         "--label", "units"})["entry"]
+                        .get<long long>();
+  const auto cons = run({"propose", db, "--layer", "1", "--payload", "may store email", "--label",
+                         "consent"})["entry"]
+                        .get<long long>();
+  auto d = run({"adjudicate", db, "--entry", std::to_string(pref), "--values", "-1,-1,-1,-0.5"});
   EXPECT_EQ(d["decision"]["action"], "accept");
   run({"adjudicate", db, "--entry", std::to_string(cons), "--values", "-1,-1,-1,-1"});
   run({"consolidate", db, "--entry", std::to_string(pref)});

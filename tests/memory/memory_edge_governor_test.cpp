@@ -1,5 +1,7 @@
 // Memory edges governed by the ledger (issue 4 §2): a short continual run of
 // a tiny linear model with anchor-KL memory edges.
+#include "galt/memory/memory_edge_governor.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -7,7 +9,6 @@
 #include <map>
 
 #include "galt/error.h"
-#include "galt/memory/memory_edge_governor.h"
 #include "galt/solve/optimizer.h"
 #include "memory/test_util.h"
 
@@ -89,7 +90,8 @@ struct ContinualRun {
     train(model, *opt, t1, 150);
     {
       torch::NoGradGuard ng;
-      anchors["task1"] = {t1.x.slice(0, 0, 32), torch::softmax(model->forward(t1.x.slice(0, 0, 32)), 1)};
+      anchors["task1"] = {t1.x.slice(0, 0, 32),
+                          torch::softmax(model->forward(t1.x.slice(0, 0, 32)), 1)};
     }
     task1 = ledger->propose(2, "task1", "anchors of task 1");
   }

@@ -1,7 +1,8 @@
 // The durable ledger (DESIGN §6): events, trace, residuals, quarantine that
 // never deletes, resolve policies, refusal, readers, corruption.
-#include <gtest/gtest.h>
+#include "galt/memory/trace_ledger.h"
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -9,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "galt/error.h"
-#include "galt/memory/trace_ledger.h"
 #include "memory/test_util.h"
 
 namespace galt::memory {
@@ -20,8 +20,8 @@ const std::vector<double> kClean = {-1, -1, -1, -1};
 std::string trace_text(const TraceLedger& l, EntryId e) {
   std::string s;
   for (const Event& ev : l.trace(e, /*include_violations=*/false)) {
-    s += std::to_string(ev.seq) + "|" + to_string(ev.kind) + "|" + std::to_string(ev.layer) +
-         "|" + ev.data + "\n";
+    s += std::to_string(ev.seq) + "|" + to_string(ev.kind) + "|" + std::to_string(ev.layer) + "|" +
+         ev.data + "\n";
   }
   return s;
 }

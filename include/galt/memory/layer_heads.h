@@ -27,11 +27,11 @@ namespace galt::memory {
 
 struct LayerHeadsOptions {
   // Transformer encoder.
-  int d_model = 64;       ///< embedding width
+  int d_model = 64;  ///< embedding width
   int attention_heads = 4;
   int encoder_layers = 2;
   int feedforward = 128;
-  int max_tokens = 80;    ///< longer texts are truncated
+  int max_tokens = 80;  ///< longer texts are truncated
   double dropout = 0.1;
   /// Probability of replacing a training token by <unk>, so the encoder
   /// learns to read layer wording around content it has never seen.
@@ -40,7 +40,7 @@ struct LayerHeadsOptions {
   int batch = 32;
   double lr = 1e-3;
   // Bag of words.
-  int bow_epochs = 300;   ///< full-batch Adam steps
+  int bow_epochs = 300;  ///< full-batch Adam steps
   double bow_lr = 0.05;
   /// P(accessible) needed to read; below it the memory is quarantined.
   double access_threshold = 0.6;

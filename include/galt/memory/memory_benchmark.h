@@ -14,10 +14,9 @@
 // Every result goes into one JSON object (keys documented in docs/MEMORY.md).
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 

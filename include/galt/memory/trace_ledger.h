@@ -36,10 +36,9 @@
 //   as galt::InputError naming the file and what is wrong.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -131,9 +130,9 @@ struct Residual {
 /// Why an entry can or cannot be read.
 enum class Access {
   kAccessible,
-  kQuarantined,           ///< an active violation blocks it (by the policy)
-  kNotConsolidated,       ///< proposed, rejected, held, or accepted only
-  kNeedsReadjudication,   ///< ResolvePolicy::kReadjudicate after a resolve
+  kQuarantined,          ///< an active violation blocks it (by the policy)
+  kNotConsolidated,      ///< proposed, rejected, held, or accepted only
+  kNeedsReadjudication,  ///< ResolvePolicy::kReadjudicate after a resolve
   kUnknownEntry,
 };
 const char* to_string(Access a);

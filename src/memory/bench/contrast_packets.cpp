@@ -15,39 +15,68 @@ namespace galt::memory {
 namespace {
 
 const std::vector<std::string> kNames = {
-    "Ada",    "Bruno",  "Chloe",  "Dmitri", "Elena",  "Farid",  "Greta",  "Hiro",   "Ines",
-    "Jonas",  "Kemal",  "Lena",   "Marco",  "Nadia",  "Omar",   "Priya",  "Quentin", "Rosa",
-    "Sven",   "Tara",   "Umar",   "Vera",   "Wim",    "Xenia",  "Yusuf",  "Zora",   "Anton",
-    "Bea",    "Cyril",  "Dana",   "Emil",   "Fleur",  "Goran",  "Hana",   "Ivo",    "Jana",
-    "Karl",   "Lucia",  "Mateo",  "Nora",   "Oskar",  "Paula",  "Rafael", "Sara",   "Tomas",
-    "Ulla",   "Viktor", "Wanda",  "Yara",   "Zeno",   "Alma",   "Boris",  "Carla",  "Dario",
-    "Edith",  "Felix",  "Gina",   "Hugo",   "Irene",  "Jakob"};
+    "Ada",   "Bruno", "Chloe",  "Dmitri", "Elena", "Farid", "Greta",   "Hiro",  "Ines",  "Jonas",
+    "Kemal", "Lena",  "Marco",  "Nadia",  "Omar",  "Priya", "Quentin", "Rosa",  "Sven",  "Tara",
+    "Umar",  "Vera",  "Wim",    "Xenia",  "Yusuf", "Zora",  "Anton",   "Bea",   "Cyril", "Dana",
+    "Emil",  "Fleur", "Goran",  "Hana",   "Ivo",   "Jana",  "Karl",    "Lucia", "Mateo", "Nora",
+    "Oskar", "Paula", "Rafael", "Sara",   "Tomas", "Ulla",  "Viktor",  "Wanda", "Yara",  "Zeno",
+    "Alma",  "Boris", "Carla",  "Dario",  "Edith", "Felix", "Gina",    "Hugo",  "Irene", "Jakob"};
 const std::vector<std::string> kJobs = {
-    "baker",     "nurse",      "pilot",     "welder",    "teacher",   "chemist",  "plumber",
-    "librarian", "carpenter",  "surveyor",  "florist",   "geologist", "tailor",   "courier",
-    "architect", "paramedic",  "botanist",  "machinist", "economist", "jeweler",  "locksmith",
-    "ranger",    "brewer",     "cartographer", "dentist", "glazier",  "notary",   "potter",
-    "sculptor",  "translator", "veterinarian", "weaver", "zoologist", "barista",  "electrician",
-    "farmer"};
+    "baker",        "nurse",     "pilot",     "welder",    "teacher",     "chemist",
+    "plumber",      "librarian", "carpenter", "surveyor",  "florist",     "geologist",
+    "tailor",       "courier",   "architect", "paramedic", "botanist",    "machinist",
+    "economist",    "jeweler",   "locksmith", "ranger",    "brewer",      "cartographer",
+    "dentist",      "glazier",   "notary",    "potter",    "sculptor",    "translator",
+    "veterinarian", "weaver",    "zoologist", "barista",   "electrician", "farmer"};
 const std::vector<std::string> kCities = {
-    "Lisbon", "Oslo",    "Quito",   "Nairobi", "Hanoi",   "Krakow",  "Dublin",  "Lima",
-    "Porto",  "Tallinn", "Accra",   "Bergen",  "Cusco",   "Daegu",   "Erfurt",  "Fresno",
-    "Ghent",  "Hobart",  "Izmir",   "Jaipur",  "Kyoto",   "Leeds",   "Malmo",   "Nantes",
-    "Odessa", "Perth",   "Recife",  "Sapporo", "Tucson",  "Utrecht", "Valencia", "Windhoek",
+    "Lisbon", "Oslo",     "Quito",  "Nairobi", "Hanoi",  "Krakow",  "Dublin",   "Lima",
+    "Porto",  "Tallinn",  "Accra",  "Bergen",  "Cusco",  "Daegu",   "Erfurt",   "Fresno",
+    "Ghent",  "Hobart",   "Izmir",  "Jaipur",  "Kyoto",  "Leeds",   "Malmo",    "Nantes",
+    "Odessa", "Perth",    "Recife", "Sapporo", "Tucson", "Utrecht", "Valencia", "Windhoek",
     "Zagreb", "Arequipa", "Bilbao", "Calgary"};
 const std::vector<std::string> kAdjectives = {
-    "spicy",   "vintage", "hourly",  "nightly", "frozen",  "bitter",  "wooden",  "digital",
-    "seasonal", "handwritten", "encrypted", "weekly", "imported", "recycled", "printed",
-    "portable", "organic", "shared",  "legacy",  "backup",  "vegan",   "quarterly", "vocal",
-    "striped", "metric",  "coastal", "archived", "ceramic", "wireless", "herbal",  "annual",
-    "folded",  "scanned", "rented",  "salted",  "woven"};
-const std::vector<std::string> kNouns = {
-    "recipes",   "invoices",  "playlists", "passwords", "blueprints", "medications", "receipts",
-    "flashcards", "spreadsheets", "photographs", "contracts", "timetables", "maps",  "sketches",
-    "budgets",   "lesson plans", "allergy notes", "lab results", "shipping labels", "poems",
-    "workout logs", "seed catalogs", "tax forms", "meeting notes", "bird sightings", "chess openings",
-    "knitting patterns", "garden layouts", "tide tables", "fuel records", "guitar chords",
-    "travel routes", "wine labels", "insurance claims", "calibration sheets", "shift rosters"};
+    "spicy",    "vintage",  "hourly",   "nightly",     "frozen",    "bitter",
+    "wooden",   "digital",  "seasonal", "handwritten", "encrypted", "weekly",
+    "imported", "recycled", "printed",  "portable",    "organic",   "shared",
+    "legacy",   "backup",   "vegan",    "quarterly",   "vocal",     "striped",
+    "metric",   "coastal",  "archived", "ceramic",     "wireless",  "herbal",
+    "annual",   "folded",   "scanned",  "rented",      "salted",    "woven"};
+const std::vector<std::string> kNouns = {"recipes",
+                                         "invoices",
+                                         "playlists",
+                                         "passwords",
+                                         "blueprints",
+                                         "medications",
+                                         "receipts",
+                                         "flashcards",
+                                         "spreadsheets",
+                                         "photographs",
+                                         "contracts",
+                                         "timetables",
+                                         "maps",
+                                         "sketches",
+                                         "budgets",
+                                         "lesson plans",
+                                         "allergy notes",
+                                         "lab results",
+                                         "shipping labels",
+                                         "poems",
+                                         "workout logs",
+                                         "seed catalogs",
+                                         "tax forms",
+                                         "meeting notes",
+                                         "bird sightings",
+                                         "chess openings",
+                                         "knitting patterns",
+                                         "garden layouts",
+                                         "tide tables",
+                                         "fuel records",
+                                         "guitar chords",
+                                         "travel routes",
+                                         "wine labels",
+                                         "insurance claims",
+                                         "calibration sheets",
+                                         "shift rosters"};
 
 // Each layer is named by the same phrases whether the memory rests on it or
 // a violation hits it, and the frames around those phrases are shared by all
@@ -69,24 +98,22 @@ const std::vector<std::string> kViolation = {
     "afterwards a violation of {L} involving the {U} was reported.",
     "then an audit showed that {L} had been breached over the {U}."};
 
-const std::vector<std::string> kIntro = {
-    "{N}, a {J} from {C}, was talking about {T}.", "{N} works as a {J} in {C} and brought up {T}.",
-    "in {C}, the {J} {N} raised the topic of {T}."};
-const std::vector<std::string> kPositiveClose = {
-    "nothing else about it has come up since.", "no later issue was reported.",
-    "it was stored and has stayed in good standing."};
+const std::vector<std::string> kIntro = {"{N}, a {J} from {C}, was talking about {T}.",
+                                         "{N} works as a {J} in {C} and brought up {T}.",
+                                         "in {C}, the {J} {N} raised the topic of {T}."};
+const std::vector<std::string> kPositiveClose = {"nothing else about it has come up since.",
+                                                 "no later issue was reported.",
+                                                 "it was stored and has stayed in good standing."};
 const std::vector<std::string> kNoWrite = {
     "however, {N} said it was only for this one conversation and must not be written down.",
     "but {N} asked that it be forgotten after this session.",
     "yet {N} called it a passing remark that should not be kept."};
 const std::vector<std::string> kStored = {"it was stored.", "the memory was consolidated.",
                                           "it went into memory."};
-const std::vector<std::string> kSoft = {
-    "storing it slightly bends {R} but breaks nothing serious.",
-    "keeping it runs a little against {R}, a minor debt."};
-const std::vector<std::string> kAmbiguous = {
-    "it is unclear whether {R} allows keeping it.",
-    "nobody can tell yet if {R} permits storing it."};
+const std::vector<std::string> kSoft = {"storing it slightly bends {R} but breaks nothing serious.",
+                                        "keeping it runs a little against {R}, a minor debt."};
+const std::vector<std::string> kAmbiguous = {"it is unclear whether {R} allows keeping it.",
+                                             "nobody can tell yet if {R} permits storing it."};
 const std::vector<std::string> kHard = {"keeping it would break {R}.",
                                         "storing it is forbidden by {R}."};
 
@@ -190,17 +217,17 @@ std::vector<ContrastRow> make_split(const Pools& pools, int packets, const std::
           Action::kAcceptWithResidual, MemoryOutcome::kConsolidate, ResidualKind::kSoftRuleDebt);
     } else if (kind == 1) {
       const int k = static_cast<int>(rng() % kPacketLayers);
-      add(candidate() + " " + fill(pick(kAmbiguous, rng), "{R}", layer(k)), "ambiguous",
-          none, Action::kReject, MemoryOutcome::kNotConsolidated,
-          ResidualKind::kBoundaryAmbiguity);
+      add(candidate() + " " + fill(pick(kAmbiguous, rng), "{R}", layer(k)), "ambiguous", none,
+          Action::kReject, MemoryOutcome::kNotConsolidated, ResidualKind::kBoundaryAmbiguity);
     } else {
       const int k = static_cast<int>(rng() % 2);  // hard layers
-      add(candidate() + " " + fill(pick(kHard, rng), "{R}", layer(k)), "hard_conflict",
-          none, Action::kReject, MemoryOutcome::kNotConsolidated, ResidualKind::kHardViolation);
+      add(candidate() + " " + fill(pick(kHard, rng), "{R}", layer(k)), "hard_conflict", none,
+          Action::kReject, MemoryOutcome::kNotConsolidated, ResidualKind::kHardViolation);
     }
     // The consolidated memory, then a violation at every layer in turn.
     for (int v = 0; v < kPacketLayers; ++v) {
-      add(candidate() + " " + pick(kStored, rng) + " " + sub(fill(pick(kViolation, rng), "{L}", layer(v))),
+      add(candidate() + " " + pick(kStored, rng) + " " +
+              sub(fill(pick(kViolation, rng), "{L}", layer(v))),
           "violation", v, Action::kAccept, MemoryOutcome::kConsolidate, ResidualKind::kNone);
     }
   }
@@ -247,16 +274,16 @@ std::vector<std::string> tokenize(const std::string& text) {
 
 namespace {
 std::set<std::string> shingles(const std::string& t) {
-    const auto w = tokenize(t);
-    std::set<std::string> s;
-    if (w.size() < 3) {
-      std::string all;
-      for (const auto& x : w) all += x + " ";
-      s.insert(all);
-      return s;
-    }
-    for (std::size_t i = 0; i + 2 < w.size(); ++i) s.insert(w[i] + " " + w[i + 1] + " " + w[i + 2]);
+  const auto w = tokenize(t);
+  std::set<std::string> s;
+  if (w.size() < 3) {
+    std::string all;
+    for (const auto& x : w) all += x + " ";
+    s.insert(all);
     return s;
+  }
+  for (std::size_t i = 0; i + 2 < w.size(); ++i) s.insert(w[i] + " " + w[i + 1] + " " + w[i + 2]);
+  return s;
 }
 
 double jaccard(const std::set<std::string>& sa, const std::set<std::string>& sb) {

@@ -27,8 +27,8 @@ std::map<std::string, double> score(const std::vector<Scored>& rows,
   std::map<std::string, std::pair<long, long>> c;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const bool ok = predicted[i] == rows[i].truth;
-    for (const std::string& key :
-         {rows[i].regime, std::string("all"), rows[i].heldout ? std::string("heldout_pairs") : ""}) {
+    for (const std::string& key : {rows[i].regime, std::string("all"),
+                                   rows[i].heldout ? std::string("heldout_pairs") : ""}) {
       if (key.empty()) continue;
       c[key].first += ok;
       c[key].second += 1;

@@ -100,18 +100,19 @@ struct EncoderImpl : torch::nn::Module {
     auto layer = torch::nn::TransformerEncoderLayerOptions(o.d_model, o.attention_heads)
                      .dim_feedforward(o.feedforward)
                      .dropout(o.dropout);
-    enc = register_module("enc", torch::nn::TransformerEncoder(
-                                     torch::nn::TransformerEncoderOptions(layer, o.encoder_layers)));
+    enc = register_module("enc", torch::nn::TransformerEncoder(torch::nn::TransformerEncoderOptions(
+                                     layer, o.encoder_layers)));
     heads = register_module("heads", Heads(o.d_model));
   }
   // ids [B, S] → pooled features [B, d].
   torch::Tensor features(const torch::Tensor& ids) {
     const int64_t s = ids.size(1);
     auto positions = torch::arange(s, torch::kLong).unsqueeze(0);
-    auto x = tok(ids) + pos(positions);       // [B, S, d]
-    const auto pad = ids.eq(kPad);            // [B, S]
-    auto y = enc->forward(x.transpose(0, 1), /*src_mask=*/torch::Tensor(), /*src_key_padding_mask=*/pad)
-                 .transpose(0, 1);            // [B, S, d]
+    auto x = tok(ids) + pos(positions);  // [B, S, d]
+    const auto pad = ids.eq(kPad);       // [B, S]
+    auto y =
+        enc->forward(x.transpose(0, 1), /*src_mask=*/torch::Tensor(), /*src_key_padding_mask=*/pad)
+            .transpose(0, 1);  // [B, S, d]
     auto keep = (~pad).unsqueeze(2).to(torch::kFloat);
     return (y * keep).sum(1) / keep.sum(1).clamp_min(1.0);
   }
@@ -180,8 +181,8 @@ class TransformerHeads final : public LayerHeads {
       len = std::max(len, s.size());
       seqs.push_back(std::move(s));
     }
-    auto out = torch::zeros({static_cast<int64_t>(texts.size()), static_cast<int64_t>(len)},
-                            torch::kLong);
+    auto out =
+        torch::zeros({static_cast<int64_t>(texts.size()), static_cast<int64_t>(len)}, torch::kLong);
     auto acc = out.accessor<int64_t, 2>();
     for (std::size_t i = 0; i < seqs.size(); ++i) {
       for (std::size_t j = 0; j < seqs[i].size(); ++j) acc[i][j] = seqs[i][j];
@@ -333,6 +334,8 @@ std::unique_ptr<LayerHeads> make_transformer_heads(const LayerHeadsOptions& opti
 std::unique_ptr<LayerHeads> make_bow_heads(const LayerHeadsOptions& options) {
   return std::make_unique<BowHeads>(options);
 }
-std::unique_ptr<LayerHeads> make_nearest_neighbour() { return std::make_unique<NearestNeighbour>(); }
+std::unique_ptr<LayerHeads> make_nearest_neighbour() {
+  return std::make_unique<NearestNeighbour>();
+}
 
 }  // namespace galt::memory

@@ -80,9 +80,9 @@ nlohmann::json run_ledger_benchmark(const LedgerBenchmarkOptions& o, const Progr
       b.commit();
     }
     out["lifecycle_events_per_s"] = 3.0 * static_cast<double>(lives) / seconds_since(t1);
-    report(progress, "ledger: " + std::to_string(static_cast<long long>(
-                                      out["appends_per_s"].get<double>())) +
-                         " durable appends/s");
+    report(progress,
+           "ledger: " + std::to_string(static_cast<long long>(out["appends_per_s"].get<double>())) +
+               " durable appends/s");
   }
 
   // 2. Access latency with o.entries consolidated entries.

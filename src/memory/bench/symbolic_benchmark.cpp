@@ -87,8 +87,8 @@ nlohmann::json run_symbolic_benchmark(const SymbolicBenchmarkOptions& options) {
   }
   out["layers"] = options.layers;
   out["held_out_pairs"] = "(m + 3v) mod 5 = 2";
-  out["hierarchical_perfect"] = out["hierarchical"]["bottom_up"] == 1.0 &&
-                                out["hierarchical"]["top_down"] == 1.0;
+  out["hierarchical_perfect"] =
+      out["hierarchical"]["bottom_up"] == 1.0 && out["hierarchical"]["top_down"] == 1.0;
   out["same_layer_fails_bottom_up"] = out["same_layer"]["bottom_up"].get<double>() < 1.0;
   out["flush_fails_top_down"] = out["flush"]["top_down"].get<double>() < 1.0;
   return out;
