@@ -127,9 +127,35 @@ torch::Tensor Optimizer::step(LossClosure closure) {
     force[e] = d.lambda + d.rho * ev.values[e];
   }
 
+  // Agreement of last step's predictions with what was measured now.
+  const size_t num_blocks = blocks.size();
+  trust_.resize(num_blocks, solver_.trust_radius);
+  solved_for_.resize(num_blocks);
+  was_clipped_.resize(num_blocks, 0);
+  if (solver_.adaptive_trust && solver_.trust_radius > 0) {
+    std::unordered_map<std::string, double> agreement;
+    for (size_t e = 0; e < num_edges; ++e) {
+      auto it = previous_.find(edges[e].name);
+      if (it == previous_.end()) continue;
+      const double predicted_before = it->second.second;
+      const double measured = ev.values[e] - it->second.first;
+      if (std::abs(predicted_before) > 1e-12) agreement[edges[e].name] = measured / predicted_before;
+    }
+    for (size_t b = 0; b < num_blocks; ++b) {
+      if (solved_for_[b].empty()) continue;
+      double worst = std::numeric_limits<double>::infinity();
+      for (const auto& name : solved_for_[b]) {
+        auto it = agreement.find(name);
+        if (it != agreement.end()) worst = std::min(worst, it->second);
+      }
+      if (!std::isfinite(worst)) continue;
+      if (worst < 0.25) trust_[b] = std::max(solver_.trust_min, trust_[b] / 2);
+      else if (worst > 0.75 && was_clipped_[b]) trust_[b] = std::min(solver_.trust_max, trust_[b] * 2);
+    }
+  }
+
   // 4. Local solves, one per block, each with its neighbours fixed (Jacobi).
   t0 = Clock::now();
-  const size_t num_blocks = blocks.size();
   st.blocks.resize(num_blocks);
   std::vector<std::vector<double>> predicted(num_blocks, std::vector<double>(num_edges, 0.0));
   std::vector<char> solved(num_blocks, 0);
@@ -170,7 +196,10 @@ torch::Tensor Optimizer::step(LossClosure closure) {
       std::vector<double> f(k), r(k);
       for (int64_t i = 0; i < k; ++i) {
         f[i] = force[acting[i]];
-        r[i] = al_.dual(acting[i]).rho;
+        const double share = solver_.jacobi_scaling
+                                 ? static_cast<double>(graph_.touched_blocks(acting[i]).size())
+                                 : 1.0;
+        r[i] = al_.dual(acting[i]).rho * share;
       }
       LocalSolveProblem prob;
       prob.force = torch::tensor(f, torch::kFloat64);
@@ -194,13 +223,15 @@ torch::Tensor Optimizer::step(LossClosure closure) {
       bs.condition = res.condition;
       bs.damped = res.damped;
       steps = std::move(res.step);
-      if (solver_.trust_radius > 0) {
+      bs.trust_radius = trust_[b];
+      if (trust_[b] > 0) {
         double sq = 0;
         for (size_t t = 0; t < params.size(); ++t)
           sq += (steps[t] - prob.base_step[t]).pow(2).sum().item<double>();
         const double norm = std::sqrt(sq);
-        if (norm > solver_.trust_radius) {
-          const double scale = solver_.trust_radius / norm;
+        const double radius = trust_[b] * hp.lr * std::sqrt(static_cast<double>(block.numel()));
+        if (norm > radius) {
+          const double scale = radius / norm;
           for (size_t t = 0; t < params.size(); ++t)
             steps[t] = prob.base_step[t] + (steps[t] - prob.base_step[t]) * scale;
           bs.clipped = true;
@@ -227,6 +258,12 @@ torch::Tensor Optimizer::step(LossClosure closure) {
   for (size_t b = 0; b < num_blocks; ++b) {
     if (solved[b]) ++counters_.local_solves;
     else ++counters_.adamw_steps;
+    solved_for_[b].clear();
+    if (solved[b])
+      for (size_t e = 0; e < num_edges; ++e)
+        if (active[e] && ev.slot_of(static_cast<int>(e), static_cast<int>(b)) >= 0)
+          solved_for_[b].push_back(edges[e].name);
+    was_clipped_[b] = st.blocks[b].clipped;
   }
   st.solve_seconds = seconds_since(t0);
 

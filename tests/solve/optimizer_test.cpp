@@ -222,7 +222,7 @@ TEST(Optimizer, ViolatedConstraintIsDrivenToFeasibility) {
 TEST(Optimizer, TrustRadiusClipsTheCorrection) {
   auto w = torch::zeros({10}).requires_grad_(true);
   SolverOptions so;
-  so.trust_radius = 1e-3;
+  so.trust_radius = 1e-3 / (1e-2 * std::sqrt(10.0));  // radius 1e-3 in parameter units
   Optimizer opt({w}, OptimizerOptions(1e-2).weight_decay(0), so);
   opt.add_constraint({.name = "far", .sense = Sense::kEquality, .value = [&] { return w.sum() - 100.0; }});
   opt.zero_grad();

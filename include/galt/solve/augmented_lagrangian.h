@@ -25,7 +25,7 @@ struct AugmentedLagrangianOptions {
   int inner_steps = 10;      ///< K_in: inner iterations per outer (dual) step
   double rho_init = 1.0;     ///< ρ of an edge that sets none
   double rho_min = 1e-3;     ///< floor of the warm-start decay
-  double rho_max = 1e4;      ///< ceiling of every growth rule
+  double rho_max = 100.0;    ///< ceiling of every growth rule
   double growth = 2.0;       ///< g (classical)
   double shrink = 0.5;       ///< τ (classical): required violation ratio
   double avbd_alpha = 0.95;  ///< α (AVBD warm start)

@@ -54,9 +54,26 @@ struct OptimizerOptions : public torch::optim::OptimizerCloneableOptions<Optimiz
 struct SolverOptions {
   AugmentedLagrangianOptions dual;
   LocalSolveOptions local;
-  /// Largest L2 norm of one block's step beyond the AdamW step (its trusted
-  /// region); 0 = unbounded. A clipped step is reported.
-  double trust_radius = 0.0;
+  /// Trusted region of a block's constraint correction: ‖s − s0‖₂ ≤
+  /// r_v · η · sqrt(d_v), i.e. at most r_v AdamW-sized steps (Adam moves each
+  /// coordinate by about η). The linearised edges are trusted only that far
+  /// (DESIGN §4–5); a clipped step is reported. This is r_v's initial value;
+  /// 0 = unbounded (and no adaptation).
+  double trust_radius = 3.0;
+  /// Classical trust-region adaptation of r_v from the agreement
+  /// q = measured ΔC / predicted ΔC of the edges the block solved for at the
+  /// previous step: q < 0.25 (or the wrong sign) halves r_v; q > 0.75 on a
+  /// clipped step doubles it; within [trust_min, trust_max].
+  bool adaptive_trust = true;
+  double trust_min = 0.25;
+  double trust_max = 30.0;
+  /// Block-Jacobi stiffness scaling: every block solves with its neighbours
+  /// fixed, so n blocks that all correct edge e would move C_e n times the
+  /// intended amount. Scaling the stiffness of e by the number of blocks it
+  /// touches makes the summed correction match the single-block one (the
+  /// additive-Schwarz rule). It has no effect on an edge that touches one
+  /// block.
+  bool jacobi_scaling = true;
   /// Solve blocks concurrently on the intra-op thread pool (block Jacobi:
   /// each block sees its neighbours as they were at the start of the step).
   bool parallel_blocks = true;
@@ -87,6 +104,7 @@ struct BlockStepStats {
   double condition = 1.0;  ///< condition number of the capacitance S
   bool damped = false;     ///< S was damped (DESIGN §2.2 guard)
   bool clipped = false;    ///< the step was clipped to the trust radius
+  double trust_radius = 0.0;  ///< r_v used by this step (units of η·sqrt(d_v))
   double solve_seconds = 0.0;
 };
 
@@ -164,6 +182,11 @@ class Optimizer : public torch::optim::Optimizer {
   /// Per edge name: (value, predicted change) of the previous step.
   std::unordered_map<std::string, std::pair<double, double>> previous_;
   int64_t steps_ = 0;
+  /// Per block: current trust radius r_v, and the edges it solved for at the
+  /// previous step (with whether that step was clipped).
+  std::vector<double> trust_;
+  std::vector<std::vector<std::string>> solved_for_;
+  std::vector<char> was_clipped_;
   int64_t inner_since_outer_ = 0;
   std::vector<std::function<void(const StepStats&)>> callbacks_;
 };

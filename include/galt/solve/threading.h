@@ -1,0 +1,26 @@
+// Thread budget: OpenBLAS threads × intra-op threads ≤ cores (no
+// oversubscription), and which BLAS is actually loaded.
+#pragma once
+
+#include <string>
+
+namespace galt {
+
+struct ThreadConfig {
+  int cores = 0;     ///< hardware threads seen
+  int intra_op = 1;  ///< torch::set_num_threads
+  int blas = 1;      ///< openblas_set_num_threads (0: not OpenBLAS)
+};
+
+/// Splits `cores` (0: all hardware threads, or $GALT_THREADS) between the
+/// BLAS and LibTorch's intra-op pool so their product never exceeds it. Dense
+/// training is GEMM-bound, so by default BLAS gets the cores and intra-op 1;
+/// `prefer_intra_op` gives them to the intra-op pool instead (block-parallel
+/// solves, element-wise work). Returns what was set.
+ThreadConfig configure_threads(int cores = 0, bool prefer_intra_op = false);
+
+/// The loaded BLAS, e.g. "OpenBLAS 0.3.21 NO_AFFINITY Haswell MAX_THREADS=64",
+/// or "unknown (not OpenBLAS)" when the reference BLAS is in use.
+std::string blas_info();
+
+}  // namespace galt

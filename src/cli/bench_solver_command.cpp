@@ -1,0 +1,248 @@
+// `galt bench solver --json FILE`: exactness and speed of the local solve
+// (DESIGN §2.2), and the cost of a GALT optimizer step next to AdamW on the
+// same data (§2.3). Every number is measured in this run.
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "cli/commands.h"
+#include "galt/error.h"
+#include "galt/models/mlp.h"
+#include "galt/solve/local_solve.h"
+#include "galt/solve/optimizer.h"
+#include "galt/solve/threading.h"
+
+namespace galt::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+template <class F>
+double median_seconds(int reps, F&& f) {
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) {
+    const auto t0 = Clock::now();
+    f();
+    t.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+LocalSolveProblem random_problem(int64_t d, int64_t k, torch::Dtype dtype, at::Tensor* dense_u = nullptr,
+                                 at::Tensor* a_inv_out = nullptr, at::Tensor* s0_out = nullptr) {
+  auto opt = torch::TensorOptions().dtype(dtype);
+  LocalSolveProblem p;
+  auto a_inv = 1e-3 / (torch::pow(10.0, torch::rand({d}, opt) * 4 - 4) + 1e-8);
+  auto s0 = torch::randn({d}, opt) * 1e-3;
+  auto u = torch::randn({k, d}, opt);
+  p.inv_metric = {a_inv};
+  p.base_step = {s0};
+  p.jacobian = {u};
+  p.force = torch::randn({k}, torch::kFloat64);
+  p.rho = torch::rand({k}, torch::kFloat64) * 10 + 0.1;
+  if (dense_u) *dense_u = u;
+  if (a_inv_out) *a_inv_out = a_inv;
+  if (s0_out) *s0_out = s0;
+  return p;
+}
+
+double max_rel_err(torch::Dtype dtype) {
+  double worst = 0;
+  for (int64_t k = 1; k <= 16; ++k) {
+    at::Tensor u, a_inv, s0;
+    auto p = random_problem(1000, k, dtype, &u, &a_inv, &s0);
+    auto s = solve_local(p).step[0].to(torch::kFloat64);
+    auto a = 1.0 / a_inv.to(torch::kFloat64);
+    auto ud = u.to(torch::kFloat64);
+    auto h = torch::diag(a) + ud.t().mm(torch::diag(p.rho)).mm(ud);
+    auto b = a * s0.to(torch::kFloat64) - ud.t().mv(p.force);
+    auto ref = torch::linalg::solve(h, b.unsqueeze(1), true).squeeze(1);
+    worst = std::max(worst, ((s - ref).norm() / ref.norm()).item<double>());
+  }
+  return worst;
+}
+
+nlohmann::json solve_timings(int64_t max_d) {
+  nlohmann::json out = nlohmann::json::array();
+  for (int64_t d = 1000; d <= max_d; d *= 10) {
+    for (int64_t k : {1, 2, 4, 8, 16, 32}) {
+      auto p = random_problem(d, k, torch::kFloat32);
+      const int reps = d >= 10000000 ? 3 : (d >= 1000000 ? 5 : 20);
+      solve_local(p);  // warm-up
+      const double s = median_seconds(reps, [&] { solve_local(p); });
+      out.push_back({{"d", d}, {"k", k}, {"seconds", s}});
+      std::fprintf(stderr, "  solve d=%-9lld k=%-3lld %.6f s\n", static_cast<long long>(d),
+                   static_cast<long long>(k), s);
+    }
+  }
+  return out;
+}
+
+// log-log slope of time against d (at fixed k) or k (at fixed d).
+double slope(const nlohmann::json& solve, const char* vary, const char* fixed, int64_t at) {
+  std::vector<double> xs, ys;
+  for (const auto& r : solve)
+    if (r[fixed].get<int64_t>() == at && r[vary].get<int64_t>() >= (std::string(vary) == "d" ? 100000 : 4)) {
+      xs.push_back(std::log(r[vary].get<double>()));
+      ys.push_back(std::log(r["seconds"].get<double>()));
+    }
+  if (xs.size() < 2) return std::nan("");
+  const double n = static_cast<double>(xs.size());
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    sx += xs[i]; sy += ys[i]; sxx += xs[i] * xs[i]; sxy += xs[i] * ys[i];
+  }
+  return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+}
+
+struct StepTiming {
+  double galt = 0, adamw = 0, flops = 0;
+};
+
+// §2.3: k edges, each the mean probability of one class on its own 16-example
+// probe batch (equalities, so every edge stays active and is solved).
+StepTiming step_timing(int k, int reps) {
+  torch::manual_seed(0);
+  const std::vector<int64_t> sizes{784, 256, 256, 10};
+  models::MLP galt_net(sizes), adam_net(sizes);
+  {
+    torch::NoGradGuard g;
+    auto a = galt_net->parameters(), b = adam_net->parameters();
+    for (size_t i = 0; i < a.size(); ++i) b[i].copy_(a[i]);
+  }
+  auto x = torch::rand({128, 784});
+  auto y = torch::randint(0, 10, {128});
+  auto probes = torch::rand({16 * k, 784});
+  auto edge_values = [k](models::MLP& net, const at::Tensor& logits) {
+    auto p = torch::softmax(logits, 1);
+    std::vector<at::Tensor> v;
+    for (int e = 0; e < k; ++e) v.push_back(p.narrow(0, 16 * e, 16).select(1, e % 10).mean());
+    return torch::stack(v);
+  };
+
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  for (auto& b : galt_net->blocks())
+    groups.emplace_back(b.params, std::make_unique<OptimizerOptions>(OptimizerOptions(1e-3).name(b.name)));
+  Optimizer galt(std::move(groups), OptimizerOptions(1e-3));
+  EdgeFamily fam;
+  for (int e = 0; e < k; ++e)
+    fam.edges.push_back({.name = "p" + std::to_string(e), .sense = Sense::kEquality, .margin = 0.05});
+  fam.values = [&] { return edge_values(galt_net, galt_net->forward(probes)); };
+  fam.rows.assign(k, 16);
+  galt.add_constraint_family(fam);
+  torch::optim::AdamW adamw(adam_net->parameters(), torch::optim::AdamWOptions(1e-3));
+
+  auto galt_step = [&] {
+    galt.zero_grad();
+    torch::nn::functional::cross_entropy(galt_net->forward(x), y).backward();
+    galt.step();
+  };
+  auto adamw_step = [&] {
+    adamw.zero_grad();
+    auto logits = adam_net->forward(torch::cat({x, probes}));
+    auto loss = torch::nn::functional::cross_entropy(logits.narrow(0, 0, 128), y) +
+                edge_values(adam_net, logits.narrow(0, 128, 16 * k)).sum();
+    loss.backward();
+    adamw.step();
+  };
+  for (int i = 0; i < 5; ++i) {
+    galt_step();
+    adamw_step();
+  }
+  StepTiming t;
+  // Interleave the two so drift in machine load hits both alike.
+  std::vector<double> g, a;
+  for (int i = 0; i < reps; ++i) {
+    g.push_back(median_seconds(1, galt_step));
+    a.push_back(median_seconds(1, adamw_step));
+  }
+  std::sort(g.begin(), g.end());
+  std::sort(a.begin(), a.end());
+  t.galt = g[g.size() / 2];
+  t.adamw = a[a.size() / 2];
+  const double n = 128.0 + 16.0 * k;
+  double macs = 0;
+  for (size_t l = 0; l + 1 < sizes.size(); ++l) macs += static_cast<double>(sizes[l] * sizes[l + 1]);
+  // forward 2·N·macs, backward 4·N·macs less the input gradient of layer 1.
+  t.flops = 6 * n * macs - 2 * n * sizes[0] * sizes[1];
+  if (galt.counters().per_example_jacobians == 0)
+    throw std::runtime_error("bench solver: the per-example Jacobian path did not run");
+  return t;
+}
+
+double gemm_peak_gflops() {
+  auto a = torch::rand({1024, 1024}), b = torch::rand({1024, 1024});
+  torch::mm(a, b);
+  const double s = median_seconds(15, [&] { torch::mm(a, b); });
+  return 2.0 * 1024 * 1024 * 1024 / s / 1e9;
+}
+
+struct Options {
+  std::string json;
+  int64_t max_d = 10000000;
+  int reps = 40;
+  int threads = 0;
+};
+
+void run(const Options& o) {
+  const ThreadConfig tc = configure_threads(o.threads);
+  const std::string blas = blas_info();
+  std::fprintf(stderr, "galt bench solver: %d cores, intra-op %d, BLAS threads %d, %s\n", tc.cores,
+               tc.intra_op, tc.blas, blas.c_str());
+  nlohmann::json j;
+  j["threads"] = {{"cores", tc.cores}, {"intra_op", tc.intra_op}, {"blas", tc.blas}};
+  j["blas"] = blas;
+  torch::manual_seed(0);
+  j["max_rel_err"] = max_rel_err(torch::kFloat64);
+  j["max_rel_err_float32"] = max_rel_err(torch::kFloat32);
+  std::fprintf(stderr, "  max_rel_err (double) %.3g, (float) %.3g\n", j["max_rel_err"].get<double>(),
+               j["max_rel_err_float32"].get<double>());
+  j["solve"] = solve_timings(o.max_d);
+  j["solve_scaling"] = {{"d_exponent_at_k8", slope(j["solve"], "d", "k", 8)},
+                        {"k_exponent_at_d1e6", slope(j["solve"], "k", "d", 1000000)}};
+  j["gemm_peak_gflops"] = gemm_peak_gflops();
+  nlohmann::json ratio, detail;
+  double adamw_gflops = 0;
+  for (int k : {1, 4, 8}) {
+    const StepTiming t = step_timing(k, o.reps);
+    ratio["k" + std::to_string(k)] = t.galt / t.adamw;
+    detail["k" + std::to_string(k)] = {{"galt_seconds", t.galt}, {"adamw_seconds", t.adamw}};
+    if (k == 8) adamw_gflops = t.flops / t.adamw / 1e9;
+    std::fprintf(stderr, "  step k=%d: GALT %.5f s, AdamW(penalty) %.5f s, ratio %.3f\n", k, t.galt, t.adamw,
+                 t.galt / t.adamw);
+  }
+  j["step_ratio"] = ratio;
+  j["step_seconds"] = detail;
+  j["adamw_gflops"] = adamw_gflops;
+  std::fprintf(stderr, "  gemm peak %.1f GFLOP/s, AdamW step %.1f GFLOP/s\n", j["gemm_peak_gflops"].get<double>(),
+               adamw_gflops);
+  const std::string text = j.dump(2);
+  if (o.json.empty() || o.json == "-") {
+    std::printf("%s\n", text.c_str());
+  } else {
+    std::ofstream f(o.json);
+    if (!f) throw InputError("bench solver: cannot write '" + o.json + "'");
+    f << text << "\n";
+    std::fprintf(stderr, "wrote %s\n", o.json.c_str());
+  }
+}
+
+}  // namespace
+
+void register_bench_solver(CLI::App& bench) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = bench.add_subcommand("solver", "Local-solve exactness and speed; GALT step vs AdamW step");
+  cmd->add_option("--json", o->json, "write the JSON here (default: stdout)");
+  cmd->add_option("--max-d", o->max_d, "largest block size d for the solve timings")->check(CLI::Range(1000, 100000000));
+  cmd->add_option("--reps", o->reps, "timed repetitions per step measurement")->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", o->threads, "cores to use (0: all)");
+  cmd->callback([o] { run(*o); });
+}
+
+}  // namespace galt::cli

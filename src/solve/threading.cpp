@@ -1,0 +1,38 @@
+#include "galt/solve/threading.h"
+
+#include <dlfcn.h>
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <thread>
+
+namespace galt {
+
+namespace {
+using SetThreads = void (*)(int);
+using GetConfig = char* (*)();
+}  // namespace
+
+std::string blas_info() {
+  auto get = reinterpret_cast<GetConfig>(dlsym(RTLD_DEFAULT, "openblas_get_config"));
+  if (get == nullptr) return "unknown (not OpenBLAS)";
+  return std::string("OpenBLAS ") + get();
+}
+
+ThreadConfig configure_threads(int cores, bool prefer_intra_op) {
+  ThreadConfig c;
+  if (cores <= 0) {
+    const char* env = std::getenv("GALT_THREADS");
+    cores = env != nullptr ? std::atoi(env) : 0;
+  }
+  if (cores <= 0) cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  c.cores = cores;
+  auto set_blas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  c.intra_op = prefer_intra_op ? cores : 1;
+  c.blas = set_blas == nullptr ? 0 : (prefer_intra_op ? 1 : cores);
+  torch::set_num_threads(c.intra_op);
+  if (set_blas != nullptr) set_blas(c.blas);
+  return c;
+}
+
+}  // namespace galt
