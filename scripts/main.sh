@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sets everything up (scripts/setup.sh) and runs the main job: the GALT demo
+# and a small continual-learning benchmark (GALT vs AdamW, Split-Fashion-MNIST).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+build/galt demo
+mkdir -p build/reports
+build/galt bench continual --config configs/demo.toml --json build/reports/demo.json
