@@ -1,9 +1,99 @@
-// `galt memory ...` — owned by the continual benchmark (issue 3); being written.
+// `galt bench continual --config FILE --json OUT`: runs a continual-learning
+// benchmark config (configs/*.toml, see include/galt/train/config.h) and
+// writes OUT (JSON), OUT with .md (the table) and OUT with .html (the plots).
+#include <cstdio>
+#include <sstream>
+
 #include "cli/commands.h"
 #include "galt/error.h"
+#include "galt/report/progress.h"
+#include "galt/train/bench_report.h"
+#include "galt/train/config.h"
+#include "galt/train/runner.h"
+
 namespace galt::cli {
-void register_bench_continual(CLI::App& app) {
-  auto* cmd = app.add_subcommand("continual", "Continual-learning benchmark (not built yet)");
-  cmd->callback([] { throw std::runtime_error("galt bench continual is not built yet"); });
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
 }
+
+struct ContinualArgs {
+  std::string config;
+  std::string json = "continual.json";
+  std::string seeds;
+  std::string methods;
+  int64_t iterations = 0;
+};
+
+void run_continual(const ContinualArgs& a) {
+  train::ProtocolConfig p = train::load_bench_config(a.config);
+  if (!a.seeds.empty()) {
+    p.seeds.clear();
+    for (const auto& s : split_list(a.seeds)) {
+      try {
+        size_t used = 0;
+        const long long v = std::stoll(s, &used);
+        if (used != s.size() || v < 0) throw std::invalid_argument(s);
+        p.seeds.push_back(static_cast<uint64_t>(v));
+      } catch (const std::exception&) {
+        throw InputError("--seeds: \"" + s + "\" is not a non-negative integer");
+      }
+    }
+  }
+  if (!a.methods.empty()) p.methods = split_list(a.methods);
+  if (a.iterations > 0) p.iterations = a.iterations;
+
+  train::ContinualRunner runner(p);
+  const int64_t per_run = runner.steps_per_run();
+  report::Progress progress(
+      "continual " + p.name,
+      per_run * static_cast<int64_t>(p.methods.size() * p.seeds.size()));
+  runner.on_step([&](const std::string& m, uint64_t seed, int64_t step, int64_t) {
+    if (step % 50 == 0) progress.advance(50, m + " seed " + std::to_string(seed));
+  });
+  runner.on_run([&](const std::string& m, uint64_t seed, const train::SeedRun& r) {
+    progress.advance(per_run % 50, "");
+    const auto& h = r.headline(p.scenario);
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "%s seed %llu: final avg acc %.3f, forgetting %.3f, %.1f s",
+                  m.c_str(), static_cast<unsigned long long>(seed),
+                  train::final_average_accuracy(h), train::forgetting_max(h), r.wall_seconds);
+    progress.advance(0, buf);
+  });
+  const auto result = runner.run();
+  progress.finish();
+  train::write_bench_reports(result, a.json);
+  std::string base = a.json;
+  const auto dot = base.rfind('.');
+  if (dot != std::string::npos && base.find('/', dot) == std::string::npos) base.resize(dot);
+  std::printf("%s\n", train::bench_markdown(result).c_str());
+  std::printf("report: %s (JSON), %s.md (table), %s.html (plots)\n", a.json.c_str(), base.c_str(),
+              base.c_str());
+}
+
+}  // namespace
+
+void register_bench_continual(CLI::App& bench) {
+  auto args = std::make_shared<ContinualArgs>();
+  auto* cmd = bench.add_subcommand(
+      "continual", "Continual-learning benchmark: GALT and baselines under retention and safety "
+                   "constraints (writes JSON, Markdown and HTML)");
+  cmd->add_option("--config", args->config, "benchmark config (TOML), e.g. configs/demo.toml")
+      ->required();
+  cmd->add_option("--json", args->json, "output JSON path; .md and .html are written beside it")
+      ->capture_default_str();
+  cmd->add_option("--seeds", args->seeds, "override the config's seeds (comma-separated)");
+  cmd->add_option("--methods", args->methods, "override the config's methods (comma-separated)");
+  cmd->add_option("--iterations", args->iterations,
+                  "override the iterations per task (0: the config's)");
+  cmd->callback([args] { run_continual(*args); });
+}
+
 }  // namespace galt::cli

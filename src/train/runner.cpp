@@ -50,6 +50,15 @@ at::Tensor class_mask(const std::vector<int64_t>& classes, int64_t num_classes) 
 
 }  // namespace
 
+std::vector<data::Dataset> select_anchor_rows(const std::vector<data::Dataset>& task_train,
+                                              int64_t anchors_per_task, uint64_t seed) {
+  std::vector<data::Dataset> out;
+  for (size_t t = 0; t < task_train.size(); ++t)
+    out.push_back(data::split_rows(task_train[t], anchors_per_task,
+                                   task_seed(seed, static_cast<int>(t), 17)).first);
+  return out;
+}
+
 double SeedRun::mean_safety_violation() const {
   if (safety_rate.empty()) return std::nan("");
   double s = 0;
@@ -135,8 +144,8 @@ BenchResult ContinualRunner::run() {
       if (train[t].size() < p.batch)
         throw InputError("task " + std::to_string(t) + " has " + std::to_string(train[t].size()) +
                          " training rows, fewer than one batch of " + std::to_string(p.batch));
-      anchor_rows[t] = data::split_rows(train[t], p.anchors_per_task, task_seed(seed, t, 17)).first;
     }
+    anchor_rows = select_anchor_rows(train, p.anchors_per_task, seed);
     if (p.safety.enabled()) {
       auto pool = data::filter_classes(data.train, {p.safety.critical_class});
       safety.probe_x = data::split_rows(pool, p.safety.probe_size, task_seed(seed, 0, 19)).first.images;

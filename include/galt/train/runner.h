@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,12 @@
 #include "galt/train/work_counters.h"
 
 namespace galt::train {
+
+/// The anchor rows of every task for one seed: a seeded subset of
+/// `anchors_per_task` rows of each task's TRAINING split (the runner's own
+/// choice, exposed so tests can check it never touches evaluation data).
+std::vector<data::Dataset> select_anchor_rows(const std::vector<data::Dataset>& task_train,
+                                              int64_t anchors_per_task, uint64_t seed);
 
 /// One method, one seed.
 struct SeedRun {

@@ -32,13 +32,17 @@
 //  the augmented-Lagrangian dual update every refresh_period steps (§3), so
 //  dual updates land on global steps and use freshly measured values.
 //
-// Options ([methods.galt], defaults): refresh_period 10, trigger 0.05,
+// Options ([methods.galt], defaults): refresh_period 10, trigger 0.5,
 // rho_init 1, penalty_rule 0 (0 classical, 1 AVBD), growth 2, rho_max 1e4,
 // fwd_tol 0.05, fwd_probe 64 (rows), local_steps 1 (0: every step global),
-// trust_radius 0 (unbounded), trace_every 50.
+// trust_radius 1.0 (L2 bound on a block's correction beyond the AdamW step; 0:
+// unbounded — see docs/RESULTS.md for why it is needed), trace_every 50, anchor_groups 4 (retention edges
+// per task: the anchors cut into groups, each its own edge).
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "galt/error.h"
@@ -64,7 +68,7 @@ class GaltMethod : public ContinualMethod {
   GaltMethod(const MethodOptions& o, const ProtocolConfig&) {
     detail::OptionReader r("galt", o);
     period_ = static_cast<int64_t>(r.positive("refresh_period", 10));
-    trigger_ = r.positive("trigger", 0.05);
+    trigger_ = r.positive("trigger", 0.5);
     rho_init_ = r.positive("rho_init", 1.0);
     rule_ = static_cast<int>(r.positive("penalty_rule", 0, true));
     growth_ = r.positive("growth", 2.0);
@@ -72,8 +76,9 @@ class GaltMethod : public ContinualMethod {
     fwd_tol_ = r.positive("fwd_tol", 0.05);
     fwd_probe_ = static_cast<int64_t>(r.positive("fwd_probe", 64));
     local_ = r.positive("local_steps", 1, true) > 0;
-    trust_radius_ = r.positive("trust_radius", 0, true);
+    trust_radius_ = r.positive("trust_radius", 1.0, true);
     trace_every_ = static_cast<int64_t>(r.positive("trace_every", 50));
+    groups_ = static_cast<int>(r.positive("anchor_groups", 4));
     r.finish();
     if (rule_ != 0 && rule_ != 1)
       throw InputError("[methods.galt] penalty_rule = " + std::to_string(rule_) +
@@ -144,13 +149,16 @@ class GaltMethod : public ContinualMethod {
 
   void end_task(TrainingContext& ctx) override {
     const auto& a = ctx.anchors->back();
-    ConstraintEdge e;
-    e.name = "retain_task" + std::to_string(a.task);
-    e.channel = Channel::kMemory;
-    e.margin = ctx.protocol->anchor_margin;
-    e.value = linearised_value(e.name);
-    lin_[e.name] = Linearisation{e.margin, {}};  // feasible until the first refresh
-    opt_->add_constraint(e);
+    const int g_count = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(groups_, a.x.size(0))));
+    for (int g = 0; g < g_count; ++g) {
+      ConstraintEdge e;
+      e.name = detail::retention_name(a.task, g, g_count);
+      e.channel = Channel::kMemory;
+      e.margin = ctx.protocol->anchor_margin;
+      e.value = linearised_value(e.name);
+      lin_[e.name] = Linearisation{e.margin, {}};  // feasible until the first refresh
+      opt_->add_constraint(e);
+    }
   }
 
   void train_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) override {
@@ -172,6 +180,7 @@ class GaltMethod : public ContinualMethod {
     c.local_backward_passes += static_cast<int64_t>(fwd_.size());
 
     const auto& st = opt_->last_stats();
+    if (std::getenv("GALT_DEBUG")) std::fprintf(stderr, "step %lld %s\n%s\n", (long long)ctx.step, global ? "G" : "L", opt_->brief_report().c_str());
     for (const auto& e : st.edges)
       if (e.value > trigger_) pending_global_ = true;
     if (ctx.step % trace_every_ == 0) record(ctx.step, st);
@@ -251,7 +260,7 @@ class GaltMethod : public ContinualMethod {
   // backward by the per-example trick), and fresh forward references.
   void refresh(TrainingContext& ctx, const at::Tensor& x) {
     auto& c = *ctx.counters;
-    auto batch = detail::constraint_batch(ctx, 0, nullptr);
+    auto batch = detail::constraint_batch(ctx, 0, nullptr, groups_);
     if (batch.size() > 0) {
       torch::AutoGradMode grad(true);
       TapRecorder taps;
@@ -304,6 +313,7 @@ class GaltMethod : public ContinualMethod {
   int64_t period_;
   double trigger_, rho_init_, growth_, rho_max_, fwd_tol_, trust_radius_;
   int rule_;
+  int groups_;
   int64_t fwd_probe_, trace_every_;
   bool local_;
   bool pending_global_ = true;

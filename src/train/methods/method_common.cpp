@@ -59,19 +59,30 @@ at::Tensor pick_rows(int64_t n, int64_t want, std::mt19937_64* gen) {
 }
 }  // namespace
 
+std::string retention_name(int task, int group, int groups) {
+  return "retain_task" + std::to_string(task) + (groups > 1 ? "/" + std::to_string(group) : "");
+}
+
 ConstraintBatch constraint_batch(const TrainingContext& ctx, int64_t rows_per_set,
-                                 std::mt19937_64* gen) {
+                                 std::mt19937_64* gen, int groups) {
   ConstraintBatch b;
   std::vector<at::Tensor> xs, targets, masks;
   for (const auto& a : *ctx.anchors) {
     const auto idx = pick_rows(a.x.size(0), rows_per_set, gen);
-    xs.push_back(idx.defined() ? a.x.index_select(0, idx) : a.x);
-    targets.push_back(idx.defined() ? a.target.index_select(0, idx) : a.target);
-    masks.push_back(ctx.retention_mask(a));
-    b.names.push_back("retain_task" + std::to_string(a.task));
-    b.channels.push_back(0);
-    b.margins.push_back(ctx.protocol->anchor_margin);
-    b.rows.push_back(xs.back().size(0));
+    const auto ax = idx.defined() ? a.x.index_select(0, idx) : a.x;
+    const auto at = idx.defined() ? a.target.index_select(0, idx) : a.target;
+    const int64_t n = ax.size(0);
+    const int g_count = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(groups, n)));
+    for (int g = 0; g < g_count; ++g) {
+      const int64_t lo = n * g / g_count, hi = n * (g + 1) / g_count;
+      xs.push_back(ax.narrow(0, lo, hi - lo));
+      targets.push_back(at.narrow(0, lo, hi - lo));
+      masks.push_back(ctx.retention_mask(a));
+      b.names.push_back(retention_name(a.task, g, g_count));
+      b.channels.push_back(0);
+      b.margins.push_back(ctx.protocol->anchor_margin);
+      b.rows.push_back(hi - lo);
+    }
   }
   int64_t forbidden = -1;
   if (ctx.safety) {

@@ -57,9 +57,14 @@ struct ConstraintBatch {
 };
 
 /// `rows_per_set` rows of each anchor set and of the probe (0: all), drawn
-/// with `gen` when fewer than all.
+/// with `gen` when fewer than all. With groups > 1 each anchor set is cut
+/// into that many consecutive groups, each its own constraint
+/// ("retain_task<k>/<g>"): more rows of U for the local solve.
 ConstraintBatch constraint_batch(const TrainingContext& ctx, int64_t rows_per_set,
-                                 std::mt19937_64* gen);
+                                 std::mt19937_64* gen, int groups = 1);
+
+/// Name of anchor group g of task t ("retain_task<t>" when groups == 1).
+std::string retention_name(int task, int group, int groups);
 
 /// A uniform sample of `n` rows from the memory (all anchor sets together);
 /// returns {x, y}; empty tensors when the memory is empty.

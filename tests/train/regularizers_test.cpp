@@ -1,0 +1,61 @@
+// EWC/SI penalties vanish at their anchor point; the A-GEM projection leaves
+// no negative dot product with the reference gradient.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "galt/train/constraints.h"
+#include "train/methods/regularizers.h"
+
+namespace galt::train {
+namespace {
+
+TEST(Regularizers, QuadraticPenaltyIsZeroAtTheAnchor) {
+  torch::manual_seed(0);
+  std::vector<at::Tensor> params{torch::randn({4, 3}).requires_grad_(), torch::randn({3}).requires_grad_()};
+  std::vector<at::Tensor> anchor{params[0].detach().clone(), params[1].detach().clone()};
+  std::vector<at::Tensor> omega{torch::rand({4, 3}), torch::rand({3})};
+  const auto at_anchor = detail::quadratic_penalty(params, anchor, omega);
+  EXPECT_EQ(at_anchor.item<double>(), 0.0);
+  at_anchor.backward();
+  EXPECT_EQ(params[0].grad().abs().max().item<double>(), 0.0);
+  // Away from the anchor it is positive, and the empty importance is zero.
+  anchor[0] = anchor[0] + 0.1;
+  EXPECT_GT(detail::quadratic_penalty(params, anchor, omega).item<double>(), 0.0);
+  EXPECT_EQ(detail::quadratic_penalty(params, anchor, {}).item<double>(), 0.0);
+}
+
+TEST(Regularizers, AgemProjectionMakesTheDotProductNonNegative) {
+  torch::manual_seed(1);
+  int projected = 0;
+  for (int i = 0; i < 50; ++i) {
+    const auto g = torch::randn({20}, torch::kDouble), ref = torch::randn({20}, torch::kDouble);
+    const auto out = detail::agem_project(g, ref);
+    EXPECT_GE(torch::dot(out, ref).item<double>(), -1e-10);
+    if (torch::dot(g, ref).item<double>() < 0) {
+      ++projected;
+      EXPECT_NEAR(torch::dot(out, ref).item<double>(), 0.0, 1e-10);
+    } else {
+      EXPECT_TRUE(torch::equal(out, g));
+    }
+  }
+  EXPECT_GT(projected, 0);
+}
+
+TEST(Constraints, RetentionKLIsZeroForTheFrozenModel) {
+  torch::manual_seed(2);
+  const auto logits = torch::randn({5, 10});
+  auto mask = torch::zeros({10}, torch::kBool);
+  mask.narrow(0, 0, 4).fill_(true);
+  const auto target = torch::softmax(masked_logits(logits, mask), 1) * mask.to(torch::kFloat);
+  EXPECT_NEAR(retention_kl(logits, target, mask).item<double>(), 0.0, 1e-6);
+  // A new class stealing mass raises the KL.
+  auto wider = mask.clone();
+  wider[5] = true;
+  auto shifted = logits.clone();
+  shifted.select(1, 5).fill_(5.0);
+  EXPECT_GT(retention_kl(shifted, target, wider).item<double>(), 0.5);
+  EXPECT_NEAR(forbidden_mass(torch::zeros({3, 10}), 9).item<double>(), 0.1, 1e-6);
+}
+
+}  // namespace
+}  // namespace galt::train

@@ -1,0 +1,119 @@
+// The runner and every method on tiny synthetic data: each method trains,
+// stays finite and counts its work; anchors never overlap evaluation data;
+// NaN in training is a clear error.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "galt/data/split.h"
+#include "galt/error.h"
+#include "galt/train/bench_report.h"
+#include <nlohmann/json.hpp>
+#include "galt/train/runner.h"
+#include "train/synthetic_data.h"
+
+namespace galt::train {
+namespace {
+
+using testing::synthetic_data;
+using testing::tiny_protocol;
+
+TEST(Runner, EveryMethodTrainsAndStaysFinite) {
+  ContinualRunner runner(tiny_protocol(method_names()));
+  runner.set_data(synthetic_data());
+  const BenchResult r = runner.run();
+  ASSERT_EQ(r.methods.size(), method_names().size());
+  for (const auto& m : r.methods) {
+    SCOPED_TRACE(m.method);
+    ASSERT_EQ(m.runs.size(), 1u);
+    const auto& run = m.runs[0];
+    EXPECT_EQ(run.counters.steps, 5 * 6);
+    EXPECT_GT(run.counters.forward_passes, 0);
+    EXPECT_GT(run.counters.global_backward_passes, 0);
+    const double acc = final_average_accuracy(run.acc_class_il);
+    EXPECT_TRUE(std::isfinite(acc));
+    EXPECT_TRUE(std::isfinite(final_average_accuracy(run.acc_task_il)));
+    EXPECT_FALSE(run.safety_rate.empty());
+  }
+  // The report writers accept the result and produce every section.
+  const auto js = bench_json(r);
+  EXPECT_TRUE(js["methods"].contains("galt"));
+  EXPECT_FALSE(bench_markdown(r).empty());
+  EXPECT_NE(bench_html(r).find("<svg"), std::string::npos);
+}
+
+TEST(Runner, GaltTakesMostlyLocalStepsAndCountsThem) {
+  auto p = tiny_protocol({"galt"}, 20);
+  p.method_options["galt"] = {{"refresh_period", 10}, {"trigger", 1e6}};
+  ContinualRunner runner(p);
+  runner.set_data(synthetic_data());
+  const auto r = runner.run();
+  const auto& c = r.methods[0].runs[0].counters;
+  EXPECT_EQ(c.steps, 100);
+  EXPECT_EQ(c.global_steps, 10);  // steps 0, 10, 20, ... (each task start is one)
+  EXPECT_EQ(c.local_steps, 90);
+  EXPECT_NEAR(c.local_step_fraction(), 0.9, 1e-12);
+  EXPECT_GT(c.local_backward_passes, 0);
+  EXPECT_GT(c.jacobian_evaluations, 0);
+  EXPECT_FALSE(r.methods[0].runs[0].duals.empty());
+}
+
+TEST(Runner, SameInitAndDataOrderGiveTheSameRun) {
+  auto p = tiny_protocol({"adamw", "adamw"});
+  ContinualRunner runner(p);
+  runner.set_data(synthetic_data());
+  const auto r = runner.run();
+  const auto& a = r.methods[0].runs[0].acc_class_il;
+  const auto& b = r.methods[1].runs[0].acc_class_il;
+  for (size_t i = 0; i < a.size(); ++i)
+    for (size_t j = 0; j <= i; ++j) EXPECT_EQ(a[i][j], b[i][j]);
+  EXPECT_EQ(r.methods[0].runs[0].safety_rate, r.methods[1].runs[0].safety_rate);
+}
+
+TEST(Runner, AnchorsComeFromTrainingDataOnly) {
+  const auto data = synthetic_data();
+  const auto tasks = data::split_by_classes(data, 5, 2);
+  std::vector<data::Dataset> train;
+  for (const auto& t : tasks) train.push_back(t.train);
+  const auto anchors = select_anchor_rows(train, 8, 0);
+  ASSERT_EQ(anchors.size(), tasks.size());
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    ASSERT_EQ(anchors[t].size(), 8);
+    // Distance from each anchor row to the nearest train / test row.
+    const auto d_train = torch::cdist(anchors[t].images, tasks[t].train.images).amin(1);
+    const auto d_test = torch::cdist(anchors[t].images, data.test.images).amin(1);
+    EXPECT_LT(d_train.max().item<float>(), 0.05f);  // cdist rounding only
+    EXPECT_GT(d_test.min().item<float>(), 1.0f);
+  }
+}
+
+TEST(Runner, NaNInTrainingIsAClearError) {
+  auto data = synthetic_data();
+  data.train.images[3][5] = std::nan("");
+  for (const std::string m : {"adamw", "galt"}) {
+    auto p = tiny_protocol({m});
+    p.train_per_task = 0;
+    ContinualRunner runner(p);
+    runner.set_data(data);
+    try {
+      runner.run();
+      FAIL() << m << ": expected InputError";
+    } catch (const InputError& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("NaN"), std::string::npos) << msg;
+      EXPECT_NE(msg.find(m), std::string::npos) << msg;
+    }
+  }
+}
+
+TEST(Runner, BadSafetyClassesAreInputErrors) {
+  auto p = tiny_protocol({"adamw"});
+  p.safety.forbidden_class = 1;  // same as critical
+  ContinualRunner runner(p);
+  runner.set_data(synthetic_data());
+  EXPECT_THROW(runner.run(), InputError);
+}
+
+}  // namespace
+}  // namespace galt::train
