@@ -9,11 +9,35 @@
 
 namespace galt {
 
+at::Tensor EdgeJacobians::stacked(const std::vector<int>& es, int b, size_t t,
+                                  const at::Tensor& param) const {
+  const JacobianRow& first = row(es[0], b, t);
+  bool consecutive = first.matrix.defined();
+  for (size_t i = 1; i < es.size() && consecutive; ++i) {
+    const JacobianRow& r = row(es[i], b, t);
+    consecutive = r.matrix.defined() && r.matrix.is_same(first.matrix) &&
+                  r.row == first.row + static_cast<int64_t>(i);
+  }
+  if (consecutive) return first.matrix.narrow(0, first.row, static_cast<int64_t>(es.size()));
+  auto out = torch::zeros({static_cast<int64_t>(es.size()), param.numel()}, param.options());
+  for (size_t i = 0; i < es.size(); ++i) {
+    const JacobianRow& r = row(es[i], b, t);
+    if (r.matrix.defined()) out[static_cast<int64_t>(i)].copy_(r.matrix[r.row]);
+  }
+  return out;
+}
+
+double EdgeJacobians::dot(int e, int b, size_t t, const at::Tensor& s) const {
+  const JacobianRow& r = row(e, b, t);
+  if (!r.matrix.defined()) return 0.0;
+  return torch::dot(r.matrix[r.row], s).item<double>();
+}
+
 namespace {
 
 // The tensors an edge is differentiated against, in (block, tensor) order.
 struct Inputs {
-  std::vector<at::Tensor> tensors;                   // requires_grad only
+  std::vector<at::Tensor> tensors;                  // requires_grad only
   std::vector<std::pair<size_t, size_t>> position;  // (touched slot j, tensor t)
 };
 
@@ -31,14 +55,9 @@ Inputs inputs_of(const ConstraintGraph& g, int e) {
   return in;
 }
 
-// Zero Jacobians of the right shapes for edge e.
-std::vector<std::vector<at::Tensor>> zero_jacobians(const ConstraintGraph& g, int e) {
-  std::vector<std::vector<at::Tensor>> out;
-  for (int b : g.touched_blocks(e)) {
-    std::vector<at::Tensor> per;
-    for (const auto& p : g.blocks()[b].params()) per.push_back(torch::zeros({p.numel()}, p.options()));
-    out.push_back(std::move(per));
-  }
+std::vector<std::vector<JacobianRow>> empty_rows(const ConstraintGraph& g, int e) {
+  std::vector<std::vector<JacobianRow>> out;
+  for (int b : g.touched_blocks(e)) out.emplace_back(g.blocks()[b].params().size());
   return out;
 }
 
@@ -58,7 +77,7 @@ void check_scalar(const at::Tensor& v, const std::string& name) {
 
 // Autograd Jacobian of `value` (one backward pass).
 void autograd_jacobian(const ConstraintGraph& g, int e, const at::Tensor& value, bool retain,
-                       std::vector<std::vector<at::Tensor>>& jac, ComputeCounters& counters) {
+                       std::vector<std::vector<JacobianRow>>& rows, ComputeCounters& counters) {
   const Inputs in = inputs_of(g, e);
   if (in.tensors.empty() || !value.requires_grad()) return;
   auto grads = torch::autograd::grad({value}, in.tensors, {}, retain, false, /*allow_unused=*/true);
@@ -66,16 +85,17 @@ void autograd_jacobian(const ConstraintGraph& g, int e, const at::Tensor& value,
   for (size_t i = 0; i < grads.size(); ++i) {
     if (!grads[i].defined()) continue;
     const auto [j, t] = in.position[i];
-    jac[j][t] = grads[i].detach().reshape({-1});
+    rows[j][t] = JacobianRow{grads[i].detach().reshape({1, -1}), 0};
   }
 }
 
 // The per-example trick (§2.3): one backward pass of Σ values to every tap's
-// output, then J_e(W) = δ[rows_e]ᵀ x[rows_e], J_e(b) = Σ δ[rows_e].
+// output, then J_e(W) = δ[rows_e]ᵀ x[rows_e], J_e(b) = Σ δ[rows_e], for all
+// member edges at once (one batched product when the row counts are equal).
 bool per_example_jacobians(const ConstraintGraph& g, const EdgeFamily& fam,
                            const std::vector<int>& members, const at::Tensor& values,
                            const std::vector<LinearTap>& taps,
-                           std::vector<std::vector<std::vector<at::Tensor>>>& jac,
+                           std::vector<std::vector<std::vector<JacobianRow>>>& rows,
                            ComputeCounters& counters) {
   if (fam.rows.empty() || taps.empty() || !values.requires_grad()) return false;
   int64_t total = 0;
@@ -100,31 +120,57 @@ bool per_example_jacobians(const ConstraintGraph& g, const EdgeFamily& fam,
   }
   for (const auto& [impl, _] : wanted)
     if (!by_tensor.count(impl)) return false;
+
   std::vector<at::Tensor> outputs;
   for (const auto& t : used) outputs.push_back(t.output);
   auto deltas = torch::autograd::grad({values.sum()}, outputs, {}, false, false, true);
   counters.backward_passes += 1;
-  std::vector<int64_t> offset(fam.rows.size() + 1, 0);
-  for (size_t i = 0; i < fam.rows.size(); ++i) offset[i + 1] = offset[i] + fam.rows[i];
 
   torch::NoGradGuard no_grad;
-  for (int e : members) {
-    const int s = g.sources()[e].slot;
+  const auto m = static_cast<int64_t>(members.size());
+  std::vector<int64_t> offset(fam.rows.size() + 1, 0);
+  for (size_t i = 0; i < fam.rows.size(); ++i) offset[i + 1] = offset[i] + fam.rows[i];
+  bool uniform = static_cast<int64_t>(fam.rows.size()) == m;
+  for (size_t i = 0; i < fam.rows.size() && uniform; ++i) uniform = fam.rows[i] == fam.rows[0];
+  // Rows of the members, as [m, ...] slices of an [N, ...] tensor.
+  auto per_member = [&](const at::Tensor& x) -> at::Tensor {
+    if (uniform) return x.reshape({m, fam.rows[0], x.size(1)});
+    return at::Tensor();
+  };
+  // Jacobian matrix [m, numel] of one tensor: the sum over its taps.
+  std::unordered_map<const void*, at::Tensor> matrix;
+  for (const auto& [impl, uses] : by_tensor) {
+    at::Tensor acc;
+    for (const auto& [i, is_bias] : uses) {
+      if (!deltas[i].defined()) continue;
+      const at::Tensor d = deltas[i].detach();
+      const at::Tensor x = used[i].input.detach();
+      at::Tensor part;
+      if (uniform) {
+        const auto dm = per_member(d);  // [m, r, out]
+        part = is_bias ? dm.sum(1) : torch::bmm(dm.transpose(1, 2), per_member(x)).reshape({m, -1});
+      } else {
+        std::vector<at::Tensor> parts;
+        for (int e : members) {
+          const int s = g.sources()[e].slot;
+          const auto ds = d.narrow(0, offset[s], fam.rows[s]);
+          parts.push_back(is_bias ? ds.sum(0)
+                                  : torch::mm(ds.t(), x.narrow(0, offset[s], fam.rows[s])).reshape({-1}));
+        }
+        part = torch::stack(parts);
+      }
+      acc = acc.defined() ? acc + part : part;
+    }
+    if (acc.defined()) matrix[impl] = acc;
+  }
+  for (int64_t r = 0; r < m; ++r) {
+    const int e = members[r];
     const auto& touched = g.touched_blocks(e);
     for (size_t j = 0; j < touched.size(); ++j) {
       const auto& params = g.blocks()[touched[j]].params();
       for (size_t t = 0; t < params.size(); ++t) {
-        if (!params[t].requires_grad()) continue;
-        at::Tensor acc;
-        for (const auto& [i, is_bias] : by_tensor[params[t].unsafeGetTensorImpl()]) {
-          if (!deltas[i].defined()) continue;
-          const auto d = deltas[i].narrow(0, offset[s], fam.rows[s]);
-          at::Tensor part = is_bias ? d.sum(0)
-                                    : torch::mm(d.t(), used[i].input.detach().narrow(0, offset[s],
-                                                                                     fam.rows[s]));
-          acc = acc.defined() ? acc + part : part;
-        }
-        if (acc.defined()) jac[e][j][t] = acc.reshape({-1});
+        auto it = matrix.find(params[t].unsafeGetTensorImpl());
+        if (it != matrix.end()) rows[e][j][t] = JacobianRow{it->second, r};
       }
     }
     counters.per_example_jacobians += 1;
@@ -139,12 +185,12 @@ EdgeJacobians evaluate_edge_jacobians(const ConstraintGraph& g, ComputeCounters&
   const int num_edges = static_cast<int>(edges.size());
   EdgeJacobians ev;
   ev.values.resize(num_edges);
-  ev.jac.resize(num_edges);
+  ev.rows.resize(num_edges);
   ev.slot.assign(num_edges, std::vector<int>(g.blocks().size(), -1));
   for (int e = 0; e < num_edges; ++e) {
     const auto& touched = g.touched_blocks(e);
     for (size_t j = 0; j < touched.size(); ++j) ev.slot[e][touched[j]] = static_cast<int>(j);
-    ev.jac[e] = zero_jacobians(g, e);
+    ev.rows[e] = empty_rows(g, e);
   }
 
   torch::AutoGradMode enable_grad(true);
@@ -155,7 +201,7 @@ EdgeJacobians evaluate_edge_jacobians(const ConstraintGraph& g, ComputeCounters&
     counters.edge_evaluations += 1;
     check_scalar(v, edges[e].name);
     ev.values[e] = checked_value(v, edges[e]);
-    autograd_jacobian(g, e, v.reshape({}), false, ev.jac[e], counters);
+    autograd_jacobian(g, e, v.reshape({}), false, ev.rows[e], counters);
     counters.jacobian_rows += 1;
   }
   // Families.
@@ -169,15 +215,17 @@ EdgeJacobians evaluate_edge_jacobians(const ConstraintGraph& g, ComputeCounters&
     counters.edge_evaluations += 1;
     if (!vals.defined() || vals.dim() != 1 ||
         vals.size(0) != static_cast<int64_t>(fam.edges.size()))
-      throw InputError("edge family '" + fam.edges[0].name + "': values() must return a 1-dim tensor of " +
+      throw InputError("edge family '" + fam.edges[0].name +
+                       "': values() must return a 1-dim tensor of " +
                        std::to_string(fam.edges.size()) + " entries, got " +
                        (vals.defined() ? std::string(c10::str(vals.sizes())) : std::string("nothing")));
-    for (int e : members) ev.values[e] = checked_value(vals[g.sources()[e].slot], edges[e]);
+    const at::Tensor host = vals.detach().to(torch::kFloat64).cpu();
+    for (int e : members) ev.values[e] = checked_value(host[g.sources()[e].slot], edges[e]);
     counters.jacobian_rows += static_cast<int64_t>(members.size());
-    if (per_example_jacobians(g, fam, members, vals, recorder.taps(), ev.jac, counters)) continue;
+    if (per_example_jacobians(g, fam, members, vals, recorder.taps(), ev.rows, counters)) continue;
     for (size_t i = 0; i < members.size(); ++i) {
       const int e = members[i];
-      autograd_jacobian(g, e, vals[g.sources()[e].slot], i + 1 < members.size(), ev.jac[e], counters);
+      autograd_jacobian(g, e, vals[g.sources()[e].slot], i + 1 < members.size(), ev.rows[e], counters);
     }
   }
   return ev;

@@ -11,16 +11,29 @@
 
 namespace galt {
 
+/// Where one edge's Jacobian w.r.t. one tensor lives: row `row` of `matrix`
+/// ([m, numel]); an undefined matrix means the Jacobian is zero. Families
+/// store all their edges' rows in one matrix, so a block's U is usually a
+/// view, not a copy.
+struct JacobianRow {
+  at::Tensor matrix;
+  int64_t row = 0;
+};
+
 struct EdgeJacobians {
   std::vector<double> values;  ///< C_e = value − margin
-  /// jac[e][j][t]: Jacobian of edge e w.r.t. tensor t of its j-th touched
-  /// block, flattened to [numel].
-  std::vector<std::vector<std::vector<at::Tensor>>> jac;
+  /// rows[e][j][t]: edge e, its j-th touched block, that block's tensor t.
+  std::vector<std::vector<std::vector<JacobianRow>>> rows;
   /// slot[e][b]: j for block b, or −1 when edge e does not touch block b.
   std::vector<std::vector<int>> slot;
 
   int slot_of(int e, int b) const { return slot[e][b]; }
-  const at::Tensor& jacobian(int e, int b, size_t t) const { return jac[e][slot[e][b]][t]; }
+  const JacobianRow& row(int e, int b, size_t t) const { return rows[e][slot[e][b]][t]; }
+  /// U restricted to tensor t of block b for the edges `es` (all touching b):
+  /// [|es|, numel]. A view when they are consecutive rows of one matrix.
+  at::Tensor stacked(const std::vector<int>& es, int b, size_t t, const at::Tensor& param) const;
+  /// J_e|b,t · s (0 for a zero Jacobian).
+  double dot(int e, int b, size_t t, const at::Tensor& s) const;
 };
 
 /// Evaluates every edge once. Standalone edges: one closure call and one

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "galt/error.h"
+#include "solve/gram.h"
 
 namespace galt {
 
@@ -55,7 +56,7 @@ LocalSolveResult solve_local(const LocalSolveProblem& p, const LocalSolveOptions
   auto u_s0 = torch::zeros({k}, f64);
   for (size_t t = 0; t < p.base_step.size(); ++t) {
     const auto& j = p.jacobian[t];
-    gram += torch::mm(j * p.inv_metric[t], j.t()).to(torch::kFloat64);
+    gram += weighted_gram(j, p.inv_metric[t]);
     u_s0 += torch::mv(j, p.base_step[t]).to(torch::kFloat64);
   }
   const auto rho = p.rho.to(torch::kFloat64);

@@ -92,7 +92,9 @@ torch::Tensor Optimizer::step(LossClosure closure) {
     for (const auto& b : blocks)
       for (size_t t = 0; t < b.params().size(); ++t) {
         const auto& g = b.params()[t].grad();
-        if (g.defined() && !torch::isfinite(g).all().item<bool>())
+        // A sum is a one-pass screen (NaN and Inf propagate into it).
+        if (g.defined() && !std::isfinite(g.sum().item<double>()) &&
+            !torch::isfinite(g).all().item<bool>())
           throw InputError("block '" + b.name() + "', tensor " + std::to_string(t) +
                            ": the task gradient has NaN/Inf entries; nothing was updated");
       }
@@ -100,7 +102,7 @@ torch::Tensor Optimizer::step(LossClosure closure) {
 
   // 1. Values and Jacobians of every edge at the current θ.
   auto t0 = Clock::now();
-  EdgeJacobians ev = evaluate_edge_jacobians(graph_, counters_);
+  const EdgeJacobians ev = evaluate_edge_jacobians(graph_, counters_);
   const double eval_seconds = seconds_since(t0);
 
   StepStats st;
@@ -214,10 +216,7 @@ torch::Tensor Optimizer::step(LossClosure closure) {
           if (hp.weight_decay != 0) s0.sub_(p.detach().reshape({-1}) * (hp.lr * hp.weight_decay));
         }
         prob.base_step.push_back(s0);
-        std::vector<at::Tensor> rows;
-        rows.reserve(acting.size());
-        for (int e : acting) rows.push_back(ev.jacobian(e, static_cast<int>(b), t));
-        prob.jacobian.push_back(torch::stack(rows));
+        prob.jacobian.push_back(ev.stacked(acting, static_cast<int>(b), t, p));
       }
       LocalSolveResult res = solve_local(prob, solver_.local);
       bs.condition = res.condition;
@@ -238,12 +237,19 @@ torch::Tensor Optimizer::step(LossClosure closure) {
         }
       }
       for (size_t t = 0; t < params.size(); ++t) params[t].add_(steps[t].view_as(params[t]));
+      // Predicted change of the solved edges: U s, one product per tensor.
+      auto us = torch::zeros({static_cast<int64_t>(acting.size())}, torch::kFloat64);
+      for (size_t t = 0; t < params.size(); ++t)
+        us += torch::mv(prob.jacobian[t], steps[t]).to(torch::kFloat64);
+      const double* host = us.data_ptr<double>();
+      for (size_t i = 0; i < acting.size(); ++i) predicted[b][acting[i]] = host[i];
     }
+    // Inactive edges touching the block: J_e·s one by one (rare, cheap).
     for (int e : touching) {
+      if (active[e] && !acting.empty()) continue;
       double acc = 0;
       for (size_t t = 0; t < params.size(); ++t)
-        if (steps[t].defined())
-          acc += torch::dot(ev.jacobian(e, static_cast<int>(b), t), steps[t]).item<double>();
+        if (steps[t].defined()) acc += ev.dot(e, static_cast<int>(b), t, steps[t]);
       predicted[b][e] = acc;
     }
     bs.solve_seconds = seconds_since(tb);
