@@ -33,10 +33,12 @@
 //  dual updates land on global steps and use freshly measured values.
 //
 // Options ([methods.galt], defaults): refresh_period 10, trigger 0.5,
-// rho_init 1, penalty_rule 0 (0 classical, 1 AVBD), growth 2, rho_max 1e4,
+// rho_init 1, penalty_rule 0 (0 classical, 1 AVBD), growth 2, rho_max (the
+// optimizer's default),
 // fwd_tol 0.05, fwd_probe 64 (rows), local_steps 1 (0: every step global),
-// trust_radius 1.0 (L2 bound on a block's correction beyond the AdamW step; 0:
-// unbounded — see docs/RESULTS.md for why it is needed), trace_every 50, anchor_groups 4 (retention edges
+// trust_radius (the optimizer's adaptive default, in AdamW-sized steps; 0:
+// unbounded — an unbounded correction diverges, see docs/RESULTS.md),
+// adaptive_trust 1 (0: keep the radius fixed), trace_every 50, anchor_groups 4 (retention edges
 // per task: the anchors cut into groups, each its own edge).
 #include <torch/torch.h>
 
@@ -72,13 +74,14 @@ class GaltMethod : public ContinualMethod {
     rho_init_ = r.positive("rho_init", 1.0);
     rule_ = static_cast<int>(r.positive("penalty_rule", 0, true));
     growth_ = r.positive("growth", 2.0);
-    rho_max_ = r.positive("rho_max", 1e4);
+    rho_max_ = r.get("rho_max", -1.0);  // < 0: the optimizer's default
     fwd_tol_ = r.positive("fwd_tol", 0.05);
     fwd_probe_ = static_cast<int64_t>(r.positive("fwd_probe", 64));
     local_ = r.positive("local_steps", 1, true) > 0;
-    trust_radius_ = r.positive("trust_radius", 1.0, true);
+    trust_radius_ = r.get("trust_radius", -1.0);  // < 0: the optimizer's default
     trace_every_ = static_cast<int64_t>(r.positive("trace_every", 50));
     groups_ = static_cast<int>(r.positive("anchor_groups", 4));
+    adaptive_trust_ = r.positive("adaptive_trust", 1, true) > 0;
     r.finish();
     if (rule_ != 0 && rule_ != 1)
       throw InputError("[methods.galt] penalty_rule = " + std::to_string(rule_) +
@@ -113,8 +116,9 @@ class GaltMethod : public ContinualMethod {
     solver.dual.rho_init = rho_init_;
     solver.dual.rule = rule_ == 0 ? PenaltyRule::kClassical : PenaltyRule::kAVBD;
     solver.dual.growth = growth_;
-    solver.dual.rho_max = rho_max_;
-    solver.trust_radius = trust_radius_;
+    if (rho_max_ > 0) solver.dual.rho_max = rho_max_;
+    if (trust_radius_ >= 0) solver.trust_radius = trust_radius_;
+    solver.adaptive_trust = adaptive_trust_;
     opt_ = std::make_unique<Optimizer>(std::move(groups), OptimizerOptions(p.lr), solver);
 
     if (ctx.safety) {
@@ -180,7 +184,6 @@ class GaltMethod : public ContinualMethod {
     c.local_backward_passes += static_cast<int64_t>(fwd_.size());
 
     const auto& st = opt_->last_stats();
-    if (std::getenv("GALT_DEBUG")) std::fprintf(stderr, "step %lld %s\n%s\n", (long long)ctx.step, global ? "G" : "L", opt_->brief_report().c_str());
     for (const auto& e : st.edges)
       if (e.value > trigger_) pending_global_ = true;
     if (ctx.step % trace_every_ == 0) record(ctx.step, st);
@@ -316,6 +319,7 @@ class GaltMethod : public ContinualMethod {
   int groups_;
   int64_t fwd_probe_, trace_every_;
   bool local_;
+  bool adaptive_trust_ = true;
   bool pending_global_ = true;
 
   models::ClassifierPtr model_;
