@@ -46,6 +46,7 @@ LocalSolveResult solve_local(const LocalSolveProblem& p, const LocalSolveOptions
   if (k == 0) {
     r.step = p.base_step;
     r.mu = torch::zeros({0}, f64);
+    r.gram_mu = torch::zeros({0}, f64);
     r.predicted_change = torch::zeros({0}, f64);
     return r;
   }
@@ -87,13 +88,19 @@ LocalSolveResult solve_local(const LocalSolveProblem& p, const LocalSolveOptions
 
   const auto rhs = u_s0 + force / rho;
   r.mu = torch::cholesky_solve(rhs.unsqueeze(1), chol).squeeze(1);
-  r.predicted_change = u_s0 - torch::mv(gram, r.mu);
+  r.gram_mu = torch::mv(gram, r.mu);
+  r.predicted_change = u_s0 - r.gram_mu;
 
   r.step.resize(p.base_step.size());
+  r.correction.resize(p.base_step.size());
+  double sq = 0;
   for (size_t t = 0; t < p.base_step.size(); ++t) {
     const auto mu_t = r.mu.to(p.jacobian[t].scalar_type());
-    r.step[t] = p.base_step[t] - p.inv_metric[t] * torch::mv(p.jacobian[t].t(), mu_t);
+    r.correction[t] = torch::mv(p.jacobian[t].t(), mu_t).mul_(p.inv_metric[t]);
+    r.step[t] = p.base_step[t] - r.correction[t];
+    sq += torch::dot(r.correction[t], r.correction[t]).item<double>();
   }
+  r.correction_norm = std::sqrt(sq);
   return r;
 }
 

@@ -209,11 +209,15 @@ torch::Tensor Optimizer::step(LossClosure closure) {
       for (size_t t = 0; t < params.size(); ++t) {
         const auto& p = params[t];
         prob.inv_metric.push_back((hp.lr / denom[t]).reshape({-1}));
-        at::Tensor s0 = torch::zeros({p.numel()}, p.options());
+        at::Tensor s0;
         if (has_grad[t]) {
           // s0 = η·d plus the decoupled decay: AdamW's own step (§2.1).
-          s0 = (block.state()[t].exp_avg / denom[t]).mul_(-block.step_size(t, hp)).reshape({-1});
-          if (hp.weight_decay != 0) s0.sub_(p.detach().reshape({-1}) * (hp.lr * hp.weight_decay));
+          const auto decay = hp.weight_decay != 0 ? p.detach() * (-hp.lr * hp.weight_decay)
+                                                  : torch::zeros_like(p);
+          s0 = torch::addcdiv(decay, block.state()[t].exp_avg, denom[t], -block.step_size(t, hp))
+                   .reshape({-1});
+        } else {
+          s0 = torch::zeros({p.numel()}, p.options());
         }
         prob.base_step.push_back(s0);
         prob.jacobian.push_back(ev.stacked(acting, static_cast<int>(b), t, p));
@@ -221,26 +225,20 @@ torch::Tensor Optimizer::step(LossClosure closure) {
       LocalSolveResult res = solve_local(prob, solver_.local);
       bs.condition = res.condition;
       bs.damped = res.damped;
-      steps = std::move(res.step);
       bs.trust_radius = trust_[b];
-      if (trust_[b] > 0) {
-        double sq = 0;
+      // U s = U s0 − G μ is the solve's own prediction; clipping the
+      // correction by a factor scales the G μ part alike.
+      at::Tensor us = res.predicted_change;
+      const double radius = trust_[b] * hp.lr * std::sqrt(static_cast<double>(block.numel()));
+      if (trust_[b] > 0 && res.correction_norm > radius) {
+        const double scale = radius / res.correction_norm;
         for (size_t t = 0; t < params.size(); ++t)
-          sq += (steps[t] - prob.base_step[t]).pow(2).sum().item<double>();
-        const double norm = std::sqrt(sq);
-        const double radius = trust_[b] * hp.lr * std::sqrt(static_cast<double>(block.numel()));
-        if (norm > radius) {
-          const double scale = radius / norm;
-          for (size_t t = 0; t < params.size(); ++t)
-            steps[t] = prob.base_step[t] + (steps[t] - prob.base_step[t]) * scale;
-          bs.clipped = true;
-        }
+          res.step[t] = prob.base_step[t] - res.correction[t] * scale;
+        us = res.predicted_change + res.gram_mu * (1.0 - scale);
+        bs.clipped = true;
       }
+      steps = std::move(res.step);
       for (size_t t = 0; t < params.size(); ++t) params[t].add_(steps[t].view_as(params[t]));
-      // Predicted change of the solved edges: U s, one product per tensor.
-      auto us = torch::zeros({static_cast<int64_t>(acting.size())}, torch::kFloat64);
-      for (size_t t = 0; t < params.size(); ++t)
-        us += torch::mv(prob.jacobian[t], steps[t]).to(torch::kFloat64);
       const double* host = us.data_ptr<double>();
       for (size_t i = 0; i < acting.size(); ++i) predicted[b][acting[i]] = host[i];
     }

@@ -45,8 +45,13 @@ struct LocalSolveProblem {
 
 struct LocalSolveResult {
   std::vector<at::Tensor> step;  ///< s, per tensor (same shapes as base_step)
+  /// The constraint correction A⁻¹Uᵀμ = s0 − s per tensor (empty for k = 0),
+  /// and its L2 norm over the block.
+  std::vector<at::Tensor> correction;
+  double correction_norm = 0.0;
   at::Tensor mu;                 ///< μ, [k] double
   at::Tensor predicted_change;   ///< U s, [k] double
+  at::Tensor gram_mu;            ///< (U A⁻¹ Uᵀ) μ, [k] double: U s = U s0 − gram_mu
   double condition = 1.0;        ///< condition number of S (1 for k = 0)
   bool damped = false;           ///< S was damped (ill-conditioned or not PD)
 };
