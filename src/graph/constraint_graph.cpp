@@ -50,7 +50,10 @@ std::vector<int> ConstraintGraph::resolve_blocks(const ConstraintEdge& e) const 
 
 int ConstraintGraph::add_edge(ConstraintEdge edge) {
   validate_edge(edge);
-  if (!edge.value) throw InputError("constraint edge '" + edge.name + "': no value closure");
+  if (!edge.value && !edge.message)
+    throw InputError("constraint edge '" + edge.name + "': no value closure and no message");
+  if (edge.value && edge.message)
+    throw InputError("constraint edge '" + edge.name + "': give a value closure or a message, not both");
   touched_.push_back(resolve_blocks(edge));
   edges_.push_back(std::move(edge));
   sources_.push_back(EdgeSource{});

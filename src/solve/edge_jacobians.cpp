@@ -178,6 +178,38 @@ bool per_example_jacobians(const ConstraintGraph& g, const EdgeFamily& fam,
   return true;
 }
 
+// An edge that delivers its value and Jacobian itself: no autograd.
+void message_jacobian(const ConstraintGraph& g, int e, const EdgeMessage& m, EdgeJacobians& ev,
+                      ComputeCounters& counters) {
+  const auto& edge = g.edges()[e];
+  const double x = m.value - edge.margin;
+  if (!std::isfinite(x))
+    throw InputError("constraint edge '" + edge.name + "': message value is " + std::to_string(x) +
+                     " (NaN/Inf); nothing was updated");
+  ev.values[e] = x;
+  const auto& touched = g.touched_blocks(e);
+  size_t expected = 0;
+  for (int b : touched) expected += g.blocks()[b].params().size();
+  if (m.jacobian.size() != expected)
+    throw InputError("constraint edge '" + edge.name + "': message has " +
+                     std::to_string(m.jacobian.size()) + " Jacobian tensors, expected " +
+                     std::to_string(expected) + " (one per tensor of its blocks)");
+  size_t i = 0;
+  for (size_t j = 0; j < touched.size(); ++j) {
+    const auto& params = g.blocks()[touched[j]].params();
+    for (size_t t = 0; t < params.size(); ++t, ++i) {
+      const auto& jt = m.jacobian[i];
+      if (!jt.defined()) continue;
+      if (jt.numel() != params[t].numel())
+        throw InputError("constraint edge '" + edge.name + "': message Jacobian " + std::to_string(i) +
+                         " has " + std::to_string(jt.numel()) + " entries, the tensor has " +
+                         std::to_string(params[t].numel()));
+      ev.rows[e][j][t] = JacobianRow{jt.detach().reshape({1, -1}), 0};
+    }
+  }
+  counters.jacobian_rows += 1;
+}
+
 }  // namespace
 
 EdgeJacobians evaluate_edge_jacobians(const ConstraintGraph& g, ComputeCounters& counters) {
@@ -197,6 +229,10 @@ EdgeJacobians evaluate_edge_jacobians(const ConstraintGraph& g, ComputeCounters&
   // Standalone edges.
   for (int e = 0; e < num_edges; ++e) {
     if (g.sources()[e].family >= 0) continue;
+    if (edges[e].message) {
+      message_jacobian(g, e, edges[e].message(), ev, counters);
+      continue;
+    }
     const at::Tensor v = edges[e].value();
     counters.edge_evaluations += 1;
     check_scalar(v, edges[e].name);

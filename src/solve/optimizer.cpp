@@ -206,9 +206,16 @@ torch::Tensor Optimizer::step(LossClosure closure) {
       LocalSolveProblem prob;
       prob.force = torch::tensor(f, torch::kFloat64);
       prob.rho = torch::tensor(r, torch::kFloat64);
+      double floor = 0.0;
+      if (solver_.metric_floor > 0) {
+        double sq = 0;
+        for (const auto& d : denom) sq += torch::dot(d.reshape({-1}), d.reshape({-1})).item<double>();
+        floor = solver_.metric_floor * std::sqrt(sq / static_cast<double>(block.numel()));
+      }
       for (size_t t = 0; t < params.size(); ++t) {
         const auto& p = params[t];
-        prob.inv_metric.push_back((hp.lr / denom[t]).reshape({-1}));
+        const auto d = floor > hp.eps ? denom[t].clamp_min(floor) : denom[t];
+        prob.inv_metric.push_back((hp.lr / d).reshape({-1}));
         at::Tensor s0;
         if (has_grad[t]) {
           // s0 = η·d plus the decoupled decay: AdamW's own step (§2.1).

@@ -272,3 +272,46 @@ TEST(Optimizer, CheckpointRoundTripRestoresMomentsAndMultipliers) {
 
 }  // namespace
 }  // namespace galt
+
+namespace galt {
+namespace {
+
+TEST(Optimizer, MessageEdgesEqualAutogradEdges) {
+  // A linear edge given as a message must act exactly like the same edge
+  // differentiated by autograd.
+  auto run = [](bool message) {
+    auto w = torch::zeros({6}).requires_grad_(true);
+    const auto a = torch::arange(6, torch::kFloat) / 6.0;
+    Optimizer opt({w}, OptimizerOptions(1e-2).weight_decay(0));
+    ConstraintEdge e{.name = "lin", .margin = 0.1};
+    if (message)
+      e.message = [&] { return EdgeMessage{(a * w.detach()).sum().item<double>(), {a}}; };
+    else
+      e.value = [&] { return (a * w).sum(); };
+    opt.add_constraint(e);
+    for (int i = 0; i < 50; ++i) {
+      opt.zero_grad();
+      (w - 1.0).pow(2).sum().backward();
+      opt.step();
+    }
+    return std::make_pair(w.detach().clone(), opt.counters().backward_passes);
+  };
+  const auto [wa, passes_a] = run(false);
+  const auto [wm, passes_m] = run(true);
+  EXPECT_TRUE(torch::allclose(wa, wm, 1e-6, 1e-7)) << wa << wm;
+  EXPECT_GT(passes_a, 0);
+  EXPECT_EQ(passes_m, 0);
+}
+
+TEST(Optimizer, MalformedMessageIsAClearError) {
+  auto w = torch::zeros({3}).requires_grad_(true);
+  Optimizer opt({w});
+  opt.add_constraint({.name = "m", .message = [] { return EdgeMessage{1.0, {torch::ones({4})}}; }});
+  EXPECT_THROW(opt.step(), InputError);
+  Optimizer opt2({w});
+  opt2.add_constraint({.name = "n", .message = [] { return EdgeMessage{std::nan(""), {}}; }});
+  EXPECT_THROW(opt2.step(), InputError);
+}
+
+}  // namespace
+}  // namespace galt

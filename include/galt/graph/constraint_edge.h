@@ -20,6 +20,16 @@ enum class Sense { kInequality, kEquality };
 const char* to_string(Channel c);
 const char* to_string(Sense s);
 
+/// An edge's value and Jacobian delivered as a message instead of computed by
+/// autograd (GTSAM's evaluateError shape): a linearisation kept between
+/// refreshes, or a message from another block or process (DESIGN §4).
+struct EdgeMessage {
+  double value = 0.0;  ///< raw value (before the margin)
+  /// ∂value/∂θ for every tensor of the touched blocks, in block order then
+  /// tensor order; each the tensor's shape (or flat); undefined = zero.
+  std::vector<at::Tensor> jacobian;
+};
+
 /// A constraint edge e. Its value is C_e(θ) = value() − margin; it is feasible
 /// when C_e ≤ 0 (inequality) or C_e = 0 (equality).
 ///
@@ -44,6 +54,8 @@ struct ConstraintEdge {
   /// The constraint's raw value (before the margin). Unused for edges added
   /// through an EdgeFamily.
   std::function<at::Tensor()> value;
+  /// Instead of `value`: the value and Jacobian as a message (no autograd).
+  std::function<EdgeMessage()> message;
 };
 
 /// Several edges whose values come from one closure returning a 1-dim tensor

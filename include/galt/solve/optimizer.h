@@ -67,6 +67,13 @@ struct SolverOptions {
   bool adaptive_trust = true;
   double trust_min = 0.25;
   double trust_max = 30.0;
+  /// Floor of the metric in the local solve, relative to the block's RMS:
+  /// D_solve = max(D, metric_floor · rms(D)). A coordinate the task has never
+  /// moved has D = ε, so without a floor A⁻¹ = η/ε ≈ 1e5·η makes it the
+  /// cheapest place for every constraint correction (measured: class-
+  /// incremental heads of unseen classes grew until the logits overflowed).
+  /// The AdamW part of the step (s0) keeps AdamW's own D. 0 = no floor.
+  double metric_floor = 0.1;
   /// Block-Jacobi stiffness scaling: every block solves with its neighbours
   /// fixed, so n blocks that all correct edge e would move C_e n times the
   /// intended amount. Scaling the stiffness of e by the number of blocks it

@@ -38,7 +38,7 @@
 // fwd_tol 0.05, fwd_probe 64 (rows), local_steps 1 (0: every step global),
 // trust_radius (the optimizer's adaptive default, in AdamW-sized steps; 0:
 // unbounded — an unbounded correction diverges, see docs/RESULTS.md),
-// adaptive_trust 1 (0: keep the radius fixed), trace_every 50, anchor_groups 4 (retention edges
+// adaptive_trust 1 (0: keep the radius fixed), trace_every 50, anchor_groups 1 (retention edges
 // per task: the anchors cut into groups, each its own edge).
 #include <torch/torch.h>
 
@@ -80,7 +80,7 @@ class GaltMethod : public ContinualMethod {
     local_ = r.positive("local_steps", 1, true) > 0;
     trust_radius_ = r.get("trust_radius", -1.0);  // < 0: the optimizer's default
     trace_every_ = static_cast<int64_t>(r.positive("trace_every", 50));
-    groups_ = static_cast<int>(r.positive("anchor_groups", 4));
+    groups_ = static_cast<int>(r.positive("anchor_groups", 1));
     adaptive_trust_ = r.positive("adaptive_trust", 1, true) > 0;
     r.finish();
     if (rule_ != 0 && rule_ != 1)
@@ -101,10 +101,16 @@ class GaltMethod : public ContinualMethod {
     std::vector<torch::optim::OptimizerParamGroup> groups;
     for (size_t v = 0; v < blocks.size(); ++v) {
       std::vector<at::Tensor> ps = blocks[v].params;
-      for (const auto& t : blocks[v].params) params_.push_back(t);
+      for (const auto& t : blocks[v].params) {
+        layout_.push_back(static_cast<int>(params_.size()));
+        params_.push_back(t);
+      }
       if (local_ && v + 1 < blocks.size()) {
         aux_.push_back(torch::nn::Linear(stages_.out_dim[v], ctx.num_classes));
-        for (const auto& t : aux_.back()->parameters()) ps.push_back(t);
+        for (const auto& t : aux_.back()->parameters()) {
+          ps.push_back(t);
+          layout_.push_back(-1);  // auxiliary heads: outside every external edge
+        }
       }
       auto opts = std::make_unique<OptimizerOptions>(p.lr);
       opts->weight_decay(p.weight_decay).name(blocks[v].name);
@@ -128,7 +134,7 @@ class GaltMethod : public ContinualMethod {
       e.channel = Channel::kSafety;
       e.layer = 0;  // hard admissibility (DESIGN §6)
       e.margin = ctx.safety->spec.epsilon;
-      e.value = linearised_value("safety");
+      e.message = linearised_message("safety");
       opt_->add_constraint(e);
     }
     // Forward-consistency edges on every inner block (DESIGN §4).
@@ -159,7 +165,7 @@ class GaltMethod : public ContinualMethod {
       e.name = detail::retention_name(a.task, g, g_count);
       e.channel = Channel::kMemory;
       e.margin = ctx.protocol->anchor_margin;
-      e.value = linearised_value(e.name);
+      e.message = linearised_message(e.name);
       lin_[e.name] = Linearisation{e.margin, {}};  // feasible until the first refresh
       opt_->add_constraint(e);
     }
@@ -178,6 +184,7 @@ class GaltMethod : public ContinualMethod {
       ++c.local_steps;
     }
     ++c.steps;
+    ++step_;  // invalidates the cached θ − θ₀ of the linearised messages
     opt_->step();
     // Forward-consistency edges were evaluated through their block only.
     c.block_forward_passes += static_cast<int64_t>(fwd_.size());
@@ -196,14 +203,27 @@ class GaltMethod : public ContinualMethod {
   }
 
  private:
-  std::function<at::Tensor()> linearised_value(const std::string& name) {
-    return [this, name]() -> at::Tensor {
+  // The edge as a message (galt::EdgeMessage): value C(θ₀) + J₀·(θ − θ₀)
+  // and Jacobian J₀ — no autograd pass; θ − θ₀ is formed once per step.
+  std::function<EdgeMessage()> linearised_message(const std::string& name) {
+    return [this, name]() -> EdgeMessage {
       const auto& l = lin_.at(name);
-      at::Tensor v = torch::full({}, l.raw, torch::kFloat);
-      if (l.jac.empty()) return v;
+      EdgeMessage m;
+      m.value = l.raw;
+      m.jacobian.resize(layout_.size());
+      if (l.jac.empty()) return m;
+      torch::NoGradGuard no_grad;
+      if (delta_step_ != step_) {
+        delta_.clear();
+        for (size_t i = 0; i < params_.size(); ++i)
+          delta_.push_back((params_[i].detach() - theta0_[i]).reshape({-1}));
+        delta_step_ = step_;
+      }
       for (size_t i = 0; i < params_.size(); ++i)
-        v = v + ((params_[i] - theta0_[i]) * l.jac[i]).sum();
-      return v;
+        m.value += torch::dot(delta_[i], l.jac[i].reshape({-1})).item<double>();
+      for (size_t k = 0; k < layout_.size(); ++k)
+        if (layout_[k] >= 0) m.jacobian[k] = l.jac[static_cast<size_t>(layout_[k])];
+      return m;
     };
   }
 
@@ -328,6 +348,9 @@ class GaltMethod : public ContinualMethod {
   std::vector<std::string> block_names_;
   std::vector<at::Tensor> params_;  // trainable model tensors (no aux heads)
   std::vector<at::Tensor> theta0_;
+  std::vector<int> layout_;         // optimizer tensor order → params_ index (−1: aux head)
+  std::vector<at::Tensor> delta_;   // θ − θ₀, cached for one step
+  int64_t step_ = 0, delta_step_ = -1;
   std::map<std::string, Linearisation> lin_;
   std::vector<ForwardRef> fwd_;
   std::unique_ptr<Optimizer> opt_;
