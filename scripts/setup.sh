@@ -42,7 +42,9 @@ if [[ ! -f third_party_data/mnist/package.json ]]; then
 fi
 
 if [[ ${1:-} != --no-build ]]; then
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \
-        -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
+  # CI builds with warnings as errors (project code only).
+  werror=OFF
+  [[ ${CI:-} == true ]] && werror=ON
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DGALT_WERROR=$werror >/dev/null
   cmake --build build -j"$(nproc)"
 fi

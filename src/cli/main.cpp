@@ -4,8 +4,11 @@
 
 #include "cli/commands.h"
 #include "galt/error.h"
+#include "galt/solve/threading.h"
 
 int main(int argc, char** argv) {
+  // OpenBLAS threads × intra-op threads ≤ cores ($GALT_THREADS caps them).
+  galt::configure_threads();
   CLI::App app{"galt — graph-parallel augmented-Lagrangian training"};
   app.require_subcommand(1);
   galt::cli::register_demo(app);
