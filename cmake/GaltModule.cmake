@@ -2,9 +2,11 @@
 
 function(galt_apply_flags target)
   # Partial designated initialisers are idiomatic here; GCC 12's
-  # -Wstringop-overflow fires falsely inside libstdc++'s string operator+.
+  # -Wstringop-overflow and -Warray-bounds fire falsely inside libstdc++'s
+  # string operator+.
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter
-                                           -Wno-missing-field-initializers -Wno-stringop-overflow)
+                                           -Wno-missing-field-initializers -Wno-stringop-overflow
+                                           -Wno-array-bounds)
   if(GALT_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -12,6 +12,7 @@ using Factory = std::unique_ptr<ContinualMethod> (*)(const MethodOptions&, const
 const std::vector<std::pair<std::string, Factory>>& registry() {
   static const std::vector<std::pair<std::string, Factory>> r = {
       {"galt", make_galt},
+      {"galt_local", make_galt_local},
       {"adamw", make_adamw},
       {"soft_penalty", make_soft_penalty},
       {"ewc", make_ewc},

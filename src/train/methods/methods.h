@@ -9,6 +9,7 @@
 namespace galt::train {
 
 std::unique_ptr<ContinualMethod> make_galt(const MethodOptions&, const ProtocolConfig&);
+std::unique_ptr<ContinualMethod> make_galt_local(const MethodOptions&, const ProtocolConfig&);
 std::unique_ptr<ContinualMethod> make_adamw(const MethodOptions&, const ProtocolConfig&);
 std::unique_ptr<ContinualMethod> make_soft_penalty(const MethodOptions&, const ProtocolConfig&);
 std::unique_ptr<ContinualMethod> make_ewc(const MethodOptions&, const ProtocolConfig&);
