@@ -43,9 +43,9 @@ TEST(Runner, EveryMethodTrainsAndStaysFinite) {
   EXPECT_NE(bench_html(r).find("<svg"), std::string::npos);
 }
 
-TEST(Runner, GaltTakesMostlyLocalStepsAndCountsThem) {
-  auto p = tiny_protocol({"galt"}, 20);
-  p.method_options["galt"] = {{"refresh_period", 10}, {"trigger", 1e6}};
+TEST(Runner, GaltLocalTakesMostlyLocalStepsAndCountsThem) {
+  auto p = tiny_protocol({"galt_local"}, 20);
+  p.method_options["galt_local"] = {{"refresh_period", 10}, {"trigger", 1e6}};
   ContinualRunner runner(p);
   runner.set_data(synthetic_data());
   const auto r = runner.run();
@@ -57,6 +57,16 @@ TEST(Runner, GaltTakesMostlyLocalStepsAndCountsThem) {
   EXPECT_GT(c.local_backward_passes, 0);
   EXPECT_GT(c.jacobian_evaluations, 0);
   EXPECT_FALSE(r.methods[0].runs[0].duals.empty());
+}
+
+TEST(Runner, GaltDefaultRefreshesEveryStep) {
+  auto p = tiny_protocol({"galt"}, 20);
+  ContinualRunner runner(p);
+  runner.set_data(synthetic_data());
+  const auto r = runner.run();
+  const auto& c = r.methods[0].runs[0].counters;
+  EXPECT_EQ(c.global_steps, c.steps);
+  EXPECT_EQ(c.local_steps, 0);
 }
 
 TEST(Runner, SameInitAndDataOrderGiveTheSameRun) {
