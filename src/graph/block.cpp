@@ -21,7 +21,7 @@ std::vector<bool> Block::has_grad() const {
 
 // The arithmetic below mirrors torch::optim::AdamW::step (LibTorch 1.13) op
 // for op: the same kernels in the same order give the same bits (DESIGN §2.4).
-void Block::update_moments(const AdamWOptions& opt) {
+void Block::update_moments(const AdamWOptions& opt, const std::vector<at::Tensor>* force_gradient) {
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < params_.size(); ++i) {
     const auto& grad = params_[i].grad();
@@ -33,7 +33,12 @@ void Block::update_moments(const AdamWOptions& opt) {
     }
     st.step += 1;
     st.exp_avg.mul_(opt.beta1).add_(grad, 1 - opt.beta1);
-    st.exp_avg_sq.mul_(opt.beta2).addcmul_(grad, grad, 1 - opt.beta2);
+    if (force_gradient != nullptr && (*force_gradient)[i].defined()) {
+      const auto gl = grad + (*force_gradient)[i].view_as(grad);
+      st.exp_avg_sq.mul_(opt.beta2).addcmul_(gl, gl, 1 - opt.beta2);
+    } else {
+      st.exp_avg_sq.mul_(opt.beta2).addcmul_(grad, grad, 1 - opt.beta2);
+    }
   }
 }
 

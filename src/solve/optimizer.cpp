@@ -175,7 +175,21 @@ torch::Tensor Optimizer::step(LossClosure closure) {
     }
     bs.active_edges = static_cast<int>(acting.size());
     const auto has_grad = block.has_grad();
-    block.update_moments(hp);
+    std::vector<at::Tensor> force_grad;
+    if (solver_.lagrangian_metric && !acting.empty()) {
+      torch::NoGradGuard no_grad;
+      for (size_t t = 0; t < block.params().size(); ++t) {
+        at::Tensor acc;
+        for (int e : acting) {
+          const JacobianRow& r = ev.row(e, static_cast<int>(b), t);
+          if (!r.matrix.defined()) continue;
+          const auto term = r.matrix[r.row] * force[e];
+          acc = acc.defined() ? acc.add_(term) : term;
+        }
+        force_grad.push_back(acc);
+      }
+    }
+    block.update_moments(hp, force_grad.empty() ? nullptr : &force_grad);
     const auto denom = block.metric(hp);
 
     torch::NoGradGuard no_grad;

@@ -315,3 +315,28 @@ TEST(Optimizer, MalformedMessageIsAClearError) {
 
 }  // namespace
 }  // namespace galt
+
+namespace galt {
+namespace {
+
+TEST(Optimizer, LagrangianMetricTracksTheLagrangianGradient) {
+  // One step with an active equality edge C = a·w − 1 (λ = 0, ρ = 1 → f = C):
+  // the second moment must be (1 − β2)·(g + f·a)², the first (1 − β1)·g.
+  auto w = torch::zeros({4}).requires_grad_(true);
+  const auto a = torch::tensor({1.0f, 2.0f, 0.0f, -1.0f});
+  SolverOptions so;
+  so.lagrangian_metric = true;
+  Optimizer opt({w}, OptimizerOptions(1e-2).weight_decay(0), so);
+  opt.add_constraint({.name = "eq", .sense = Sense::kEquality, .rho_init = 1.0,
+                      .value = [&] { return (a * w).sum() - 1.0; }});
+  const auto g = torch::tensor({0.5f, -0.5f, 1.0f, 0.0f});
+  w.mutable_grad() = g.clone();
+  opt.step();
+  const auto& st = opt.graph().blocks()[0].state()[0];
+  const auto gl = g + (-1.0f) * a;  // f = λ + ρ·C = 0 + 1·(0 − 1)
+  EXPECT_TRUE(torch::allclose(st.exp_avg_sq, (1 - 0.999) * gl * gl, 1e-6, 1e-9)) << st.exp_avg_sq;
+  EXPECT_TRUE(torch::allclose(st.exp_avg, (1 - 0.9) * g, 1e-6, 1e-9));
+}
+
+}  // namespace
+}  // namespace galt

@@ -49,7 +49,10 @@ class Block {
   std::vector<bool> has_grad() const;
 
   /// Advances t and the moments of every tensor that has a gradient.
-  void update_moments(const AdamWOptions& opt);
+  /// `force_gradient` (optional, per tensor, flat or shaped): Σ f_e J_e of the
+  /// active edges; when given, the second moment tracks the Lagrangian's
+  /// gradient (g + Σ f_e J_e)² while the first moment stays the task's.
+  void update_moments(const AdamWOptions& opt, const std::vector<at::Tensor>* force_gradient = nullptr);
 
   /// D per tensor: sqrt(s)/sqrt(1 − β2^t) + ε, AdamW's denominator. A tensor
   /// with t = 0 gets D = ε (a degenerate metric; the local solve stays finite).

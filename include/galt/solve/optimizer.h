@@ -74,6 +74,10 @@ struct SolverOptions {
   /// incremental heads of unseen classes grew until the logits overflowed).
   /// The AdamW part of the step (s0) keeps AdamW's own D. 0 = no floor.
   double metric_floor = 0.1;
+  /// Lagrangian metric: Adam's second moment tracks (g + Σ f_e J_e)² over the
+  /// active edges instead of g², so coordinates the constraints push hard get
+  /// a metric that reflects it (off: the metric is the task's, DESIGN §2.1).
+  bool lagrangian_metric = false;
   /// Block-Jacobi stiffness scaling: every block solves with its neighbours
   /// fixed, so n blocks that all correct edge e would move C_e n times the
   /// intended amount. Scaling the stiffness of e by the number of blocks it
