@@ -22,11 +22,7 @@ class AdamWFinetune : public ContinualMethod {
     opt_->zero_grad();
     auto loss = detail::task_loss(ctx, x, y);
     check_finite_loss(loss, "task loss");
-    loss.backward();
-    ++ctx.counters->global_backward_passes;
-    opt_->step();
-    ++ctx.counters->steps;
-    ++ctx.counters->global_steps;
+    detail::backward_and_step(ctx, loss, *opt_);
   }
 
  private:

@@ -34,11 +34,7 @@ class EWC : public ContinualMethod {
     check_finite_loss(loss, "task loss");
     loss = loss + 0.5 * lambda_ * detail::quadratic_penalty(params_, anchor_, fisher_);
     check_finite_loss(loss, "EWC loss");
-    loss.backward();
-    ++ctx.counters->global_backward_passes;
-    opt_->step();
-    ++ctx.counters->steps;
-    ++ctx.counters->global_steps;
+    detail::backward_and_step(ctx, loss, *opt_);
   }
   void end_task(TrainingContext& ctx) override {
     const auto& d = *ctx.task_train;

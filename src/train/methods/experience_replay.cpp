@@ -35,11 +35,7 @@ class Replay : public ContinualMethod {
       loss = w * loss + (1.0 - w) * detail::task_loss(ctx, mx, my);
       check_finite_loss(loss, "replay loss");
     }
-    loss.backward();
-    ++ctx.counters->global_backward_passes;
-    opt_->step();
-    ++ctx.counters->steps;
-    ++ctx.counters->global_steps;
+    detail::backward_and_step(ctx, loss, *opt_);
   }
 
  private:

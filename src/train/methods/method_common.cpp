@@ -41,6 +41,14 @@ torch::optim::AdamWOptions adamw_options(const ProtocolConfig& p) {
   return torch::optim::AdamWOptions(p.lr).weight_decay(p.weight_decay);
 }
 
+void backward_and_step(TrainingContext& ctx, const at::Tensor& loss, torch::optim::Optimizer& opt) {
+  loss.backward();
+  ++ctx.counters->global_backward_passes;
+  opt.step();
+  ++ctx.counters->steps;
+  ++ctx.counters->global_steps;
+}
+
 at::Tensor task_loss(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) {
   const auto logits = ctx.model->forward(x);
   ++ctx.counters->forward_passes;

@@ -39,6 +39,10 @@ std::vector<at::Tensor> trainable_parameters(models::ClassifierImpl& model);
 /// for every method: lr and weight_decay from the protocol.
 torch::optim::AdamWOptions adamw_options(const ProtocolConfig& p);
 
+/// One global step of a loss-based method: backward, AdamW step, and the
+/// counters (one global backward pass, one global step).
+void backward_and_step(TrainingContext& ctx, const at::Tensor& loss, torch::optim::Optimizer& opt);
+
 /// Forward pass + masked cross-entropy (loss mask of the scenario); counts
 /// one forward pass.
 at::Tensor task_loss(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y);

@@ -38,11 +38,7 @@ class SoftPenalty : public ContinualMethod {
       loss = loss + beta_ * torch::relu(raw - margins).sum();
       check_finite_loss(loss, "penalised loss");
     }
-    loss.backward();
-    ++ctx.counters->global_backward_passes;
-    opt_->step();
-    ++ctx.counters->steps;
-    ++ctx.counters->global_steps;
+    detail::backward_and_step(ctx, loss, *opt_);
   }
 
  private:
