@@ -9,7 +9,8 @@ namespace galt {
 
 AugmentedLagrangian::AugmentedLagrangian(AugmentedLagrangianOptions options) : options_(options) {
   if (options_.inner_steps < 1) throw InputError("augmented Lagrangian: inner_steps must be ≥ 1");
-  if (!(options_.rho_init > 0) || !(options_.rho_max >= options_.rho_init) || !(options_.rho_min > 0))
+  if (!(options_.rho_init > 0) || !(options_.rho_max >= options_.rho_init) ||
+      !(options_.rho_min > 0))
     throw InputError("augmented Lagrangian: need 0 < rho_min, 0 < rho_init ≤ rho_max");
   if (!(options_.growth >= 1) || !(options_.shrink > 0 && options_.shrink <= 1))
     throw InputError("augmented Lagrangian: need growth ≥ 1 and 0 < shrink ≤ 1");
@@ -19,6 +20,10 @@ void AugmentedLagrangian::add_edge(const ConstraintEdge& edge) {
   EdgeDual d;
   d.lambda = edge.lambda_init;
   d.rho = edge.rho_init > 0 ? edge.rho_init : options_.rho_init;
+  d.rho_max = edge.rho_max > 0 ? edge.rho_max : options_.rho_max;
+  if (d.rho_max < d.rho)
+    throw InputError("constraint '" + edge.name + "': rho_max " + std::to_string(d.rho_max) +
+                     " is below its initial rho " + std::to_string(d.rho));
   duals_.push_back(d);
 }
 
@@ -47,7 +52,7 @@ std::vector<DualUpdate> AugmentedLagrangian::outer_update(const std::vector<Sens
     const double v = violation(senses[e], c);
     if (options_.rule == PenaltyRule::kClassical && v > 0 && d.last_violation >= 0 &&
         v > options_.shrink * d.last_violation) {
-      d.rho = std::min(options_.rho_max, options_.growth * d.rho);
+      d.rho = std::min(d.rho_max, options_.growth * d.rho);
       u.rho_grew = true;
     }
     d.last_violation = v;
@@ -64,7 +69,7 @@ void AugmentedLagrangian::inner_update(const std::vector<Sense>& senses,
   if (options_.rule != PenaltyRule::kAVBD) return;
   for (size_t e = 0; e < duals_.size(); ++e) {
     const double v = violation(senses[e], values[e]);
-    if (v > 0) duals_[e].rho = std::min(options_.rho_max, duals_[e].rho + options_.avbd_beta * v);
+    if (v > 0) duals_[e].rho = std::min(duals_[e].rho_max, duals_[e].rho + options_.avbd_beta * v);
   }
 }
 

@@ -1,8 +1,11 @@
 // DESIGN §3: the dual update and both penalty rules.
+#include "galt/solve/augmented_lagrangian.h"
+
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "galt/error.h"
-#include "galt/solve/augmented_lagrangian.h"
 
 namespace galt {
 namespace {
@@ -56,6 +59,40 @@ TEST(AugmentedLagrangian, RhoIsCappedAtRhoMax) {
   al.add_edge(edge(1.0));
   for (int i = 0; i < 4; ++i) al.outer_update({Sense::kEquality}, {1.0});
   EXPECT_DOUBLE_EQ(al.dual(0).rho, 5.0);
+}
+
+TEST(AugmentedLagrangian, PerEdgeRhoCeilingOverridesTheShared) {
+  AugmentedLagrangianOptions o;
+  o.rho_max = 100.0;
+  o.growth = 10.0;
+  AugmentedLagrangian al(o);
+  al.add_edge(edge(1.0));  // shared ceiling
+  ConstraintEdge soft = edge(1.0);
+  soft.rho_max = 1.0;  // fixed ρ
+  al.add_edge(soft);
+  ConstraintEdge mid = edge(1.0);
+  mid.rho_max = 20.0;
+  al.add_edge(mid);
+  const std::vector<Sense> s(3, Sense::kEquality);
+  for (int i = 0; i < 4; ++i) al.outer_update(s, {1.0, 1.0, 1.0});
+  EXPECT_DOUBLE_EQ(al.dual(0).rho, 100.0);
+  EXPECT_DOUBLE_EQ(al.dual(1).rho, 1.0);
+  EXPECT_DOUBLE_EQ(al.dual(1).lambda, 4.0);  // the multiplier still ascends
+  EXPECT_DOUBLE_EQ(al.dual(2).rho, 20.0);
+  AugmentedLagrangianOptions a;
+  a.rule = PenaltyRule::kAVBD;
+  AugmentedLagrangian avbd(a);
+  avbd.add_edge(soft);
+  avbd.inner_update({Sense::kInequality}, {5.0});
+  EXPECT_DOUBLE_EQ(avbd.dual(0).rho, 1.0);
+}
+
+TEST(AugmentedLagrangian, EdgeCeilingBelowItsInitialRhoIsRejected) {
+  AugmentedLagrangian al;
+  ConstraintEdge e = edge(2.0);
+  e.rho_max = 1.0;
+  EXPECT_THROW(al.add_edge(e), InputError);
+  EXPECT_EQ(al.size(), 0u);
 }
 
 TEST(AugmentedLagrangian, AvbdRampsRhoPerInnerIterationAndWarmStarts) {

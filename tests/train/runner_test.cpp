@@ -1,16 +1,17 @@
 // The runner and every method on tiny synthetic data: each method trains,
 // stays finite and counts its work; anchors never overlap evaluation data;
 // NaN in training is a clear error.
+#include "galt/train/runner.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "galt/data/split.h"
 #include "galt/error.h"
 #include "galt/train/bench_report.h"
-#include <nlohmann/json.hpp>
-#include "galt/train/runner.h"
 #include "train/synthetic_data.h"
 
 namespace galt::train {
@@ -67,6 +68,31 @@ TEST(Runner, GaltDefaultRefreshesEveryStep) {
   const auto& c = r.methods[0].runs[0].counters;
   EXPECT_EQ(c.global_steps, c.steps);
   EXPECT_EQ(c.local_steps, 0);
+}
+
+TEST(Runner, GaltRefreshScheduleAndMemoryRhoCeiling) {
+  auto run = [](MethodOptions o) {
+    auto p = tiny_protocol({"galt"}, 20);
+    p.method_options["galt"] = std::move(o);
+    ContinualRunner runner(p);
+    runner.set_data(synthetic_data());
+    return runner.run().methods[0].runs[0];
+  };
+  const auto every = run({{"trace_every", 5}});
+  const auto fourth = run({{"refresh_every", 4}, {"trace_every", 5}});
+  // Every step is still a global step; the edges are refreshed less often.
+  EXPECT_EQ(fourth.counters.global_steps, fourth.counters.steps);
+  EXPECT_GT(fourth.counters.jacobian_evaluations, 0);
+  EXPECT_LT(fourth.counters.jacobian_evaluations, every.counters.jacobian_evaluations / 2);
+  // Retention edges keep ρ ≤ memory_rho_max (default 1).
+  bool saw_retention = false;
+  for (const auto& t : every.duals) {
+    if (t.name.rfind("retain_", 0) != 0) continue;
+    saw_retention = true;
+    for (double r : t.rho) EXPECT_LE(r, 1.0 + 1e-12) << t.name;
+  }
+  EXPECT_TRUE(saw_retention);
+  EXPECT_THROW(run({{"memory_rho_max", -1}}), InputError);
 }
 
 TEST(Runner, SameInitAndDataOrderGiveTheSameRun) {

@@ -51,6 +51,11 @@ struct ConstraintEdge {
   double lambda_init = 0.0;
   /// Initial penalty ρ_e (> 0); ≤ 0 means "use the optimizer's default".
   double rho_init = 0.0;
+  /// Ceiling of this edge's ρ growth; ≤ 0 means "use the optimizer's
+  /// rho_max". A memory edge with a low ceiling (or rho_max = rho_init: a
+  /// fixed ρ) stays soft enough to let new tasks in, while a safety edge keeps
+  /// the optimizer's high ceiling (docs/SOLVER.md, "Per-edge ρ ceilings").
+  double rho_max = 0.0;
   /// The constraint's raw value (before the margin). Unused for edges added
   /// through an EdgeFamily.
   std::function<at::Tensor()> value;

@@ -35,8 +35,9 @@ struct AugmentedLagrangianOptions {
 
 /// State of one edge.
 struct EdgeDual {
-  double lambda = 0.0;  ///< λ_e (≥ 0 for inequalities)
-  double rho = 1.0;     ///< ρ_e > 0
+  double lambda = 0.0;           ///< λ_e (≥ 0 for inequalities)
+  double rho = 1.0;              ///< ρ_e > 0
+  double rho_max = 100.0;        ///< ceiling of ρ_e (the edge's, else the options')
   double last_violation = -1.0;  ///< violation at the previous outer step (−1: none yet)
   double violation_ema = 0.0;    ///< exponential average of the violation
   int outer_updates = 0;
