@@ -1,7 +1,6 @@
 // `galt bench solver --json FILE`: exactness and speed of the local solve
 // (DESIGN §2.2), and the cost of a GALT optimizer step next to AdamW on the
 // same data (§2.3). Every number is measured in this run.
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "galt/error.h"
@@ -34,8 +34,9 @@ double median_seconds(int reps, F&& f) {
   return t[t.size() / 2];
 }
 
-LocalSolveProblem random_problem(int64_t d, int64_t k, torch::Dtype dtype, at::Tensor* dense_u = nullptr,
-                                 at::Tensor* a_inv_out = nullptr, at::Tensor* s0_out = nullptr) {
+LocalSolveProblem random_problem(int64_t d, int64_t k, torch::Dtype dtype,
+                                 at::Tensor* dense_u = nullptr, at::Tensor* a_inv_out = nullptr,
+                                 at::Tensor* s0_out = nullptr) {
   auto opt = torch::TensorOptions().dtype(dtype);
   LocalSolveProblem p;
   auto a_inv = 1e-3 / (torch::pow(10.0, torch::rand({d}, opt) * 4 - 4) + 1e-8);
@@ -88,7 +89,8 @@ nlohmann::json solve_timings(int64_t max_d) {
 double slope(const nlohmann::json& solve, const char* vary, const char* fixed, int64_t at) {
   std::vector<double> xs, ys;
   for (const auto& r : solve)
-    if (r[fixed].get<int64_t>() == at && r[vary].get<int64_t>() >= (std::string(vary) == "d" ? 100000 : 4)) {
+    if (r[fixed].get<int64_t>() == at &&
+        r[vary].get<int64_t>() >= (std::string(vary) == "d" ? 100000 : 4)) {
       xs.push_back(std::log(r[vary].get<double>()));
       ys.push_back(std::log(r["seconds"].get<double>()));
     }
@@ -96,7 +98,10 @@ double slope(const nlohmann::json& solve, const char* vary, const char* fixed, i
   const double n = static_cast<double>(xs.size());
   double sx = 0, sy = 0, sxx = 0, sxy = 0;
   for (size_t i = 0; i < xs.size(); ++i) {
-    sx += xs[i]; sy += ys[i]; sxx += xs[i] * xs[i]; sxy += xs[i] * ys[i];
+    sx += xs[i];
+    sy += ys[i];
+    sxx += xs[i] * xs[i];
+    sxy += xs[i] * ys[i];
   }
   return (n * sxy - sx * sy) / (n * sxx - sx * sx);
 }
@@ -108,7 +113,7 @@ struct StepTiming {
 
 // §2.3: k edges, each the mean probability of one class on its own 16-example
 // probe batch (equalities, so every edge stays active and is solved).
-StepTiming step_timing(int k, int reps) {
+StepTiming step_timing(int k, int reps, bool fused = true) {
   torch::manual_seed(0);
   const std::vector<int64_t> sizes{784, 256, 256, 10};
   models::MLP galt_net(sizes), adam_net(sizes);
@@ -129,11 +134,15 @@ StepTiming step_timing(int k, int reps) {
 
   std::vector<torch::optim::OptimizerParamGroup> groups;
   for (auto& b : galt_net->blocks())
-    groups.emplace_back(b.params, std::make_unique<OptimizerOptions>(OptimizerOptions(1e-3).name(b.name)));
-  Optimizer galt(std::move(groups), OptimizerOptions(1e-3));
+    groups.emplace_back(b.params,
+                        std::make_unique<OptimizerOptions>(OptimizerOptions(1e-3).name(b.name)));
+  SolverOptions solver;
+  solver.fused = fused;
+  Optimizer galt(std::move(groups), OptimizerOptions(1e-3), solver);
   EdgeFamily fam;
   for (int e = 0; e < k; ++e)
-    fam.edges.push_back({.name = "p" + std::to_string(e), .sense = Sense::kEquality, .margin = 0.05});
+    fam.edges.push_back(
+        {.name = "p" + std::to_string(e), .sense = Sense::kEquality, .margin = 0.05});
   fam.values = [&] { return edge_values(galt_net, galt_net->forward(probes)); };
   fam.rows.assign(k, 16);
   galt.add_constraint_family(fam);
@@ -175,7 +184,8 @@ StepTiming step_timing(int k, int reps) {
   t.solve = median(so);
   const double n = 128.0 + 16.0 * k;
   double macs = 0;
-  for (size_t l = 0; l + 1 < sizes.size(); ++l) macs += static_cast<double>(sizes[l] * sizes[l + 1]);
+  for (size_t l = 0; l + 1 < sizes.size(); ++l)
+    macs += static_cast<double>(sizes[l] * sizes[l + 1]);
   // forward 2·N·macs, backward 4·N·macs less the input gradient of layer 1.
   t.flops = 6 * n * macs - 2 * n * sizes[0] * sizes[1];
   if (galt.counters().per_example_jacobians == 0)
@@ -208,8 +218,8 @@ void run(const Options& o) {
   torch::manual_seed(0);
   j["max_rel_err"] = max_rel_err(torch::kFloat64);
   j["max_rel_err_float32"] = max_rel_err(torch::kFloat32);
-  std::fprintf(stderr, "  max_rel_err (double) %.3g, (float) %.3g\n", j["max_rel_err"].get<double>(),
-               j["max_rel_err_float32"].get<double>());
+  std::fprintf(stderr, "  max_rel_err (double) %.3g, (float) %.3g\n",
+               j["max_rel_err"].get<double>(), j["max_rel_err_float32"].get<double>());
   j["solve"] = solve_timings(o.max_d);
   j["solve_scaling"] = {{"d_exponent_at_k8", slope(j["solve"], "d", "k", 8)},
                         {"k_exponent_at_d1e6", slope(j["solve"], "k", "d", 1000000)}};
@@ -224,15 +234,29 @@ void run(const Options& o) {
                                        {"galt_evaluate_seconds", t.evaluate},
                                        {"galt_solve_seconds", t.solve}};
     if (k == 8) adamw_gflops = t.flops / t.adamw / 1e9;
+    std::fprintf(
+        stderr,
+        "  step k=%d: GALT %.5f s (edges %.5f, solves %.5f), AdamW(penalty) %.5f s, ratio %.3f\n",
+        k, t.galt, t.evaluate, t.solve, t.adamw, t.galt / t.adamw);
+  }
+  {
+    // The same k = 8 step through the general tensor path (SolverOptions::fused off).
+    const StepTiming t = step_timing(8, o.reps, /*fused=*/false);
+    ratio["k8_general_path"] = t.galt / t.adamw;
+    detail["k8_general_path"] = {{"galt_seconds", t.galt},
+                                 {"adamw_seconds", t.adamw},
+                                 {"galt_evaluate_seconds", t.evaluate},
+                                 {"galt_solve_seconds", t.solve}};
     std::fprintf(stderr,
-                 "  step k=%d: GALT %.5f s (edges %.5f, solves %.5f), AdamW(penalty) %.5f s, ratio %.3f\n",
-                 k, t.galt, t.evaluate, t.solve, t.adamw, t.galt / t.adamw);
+                 "  step k=8, general path: GALT %.5f s (edges %.5f, solves %.5f), AdamW(penalty) "
+                 "%.5f s, ratio %.3f\n",
+                 t.galt, t.evaluate, t.solve, t.adamw, t.galt / t.adamw);
   }
   j["step_ratio"] = ratio;
   j["step_seconds"] = detail;
   j["adamw_gflops"] = adamw_gflops;
-  std::fprintf(stderr, "  gemm peak %.1f GFLOP/s, AdamW step %.1f GFLOP/s\n", j["gemm_peak_gflops"].get<double>(),
-               adamw_gflops);
+  std::fprintf(stderr, "  gemm peak %.1f GFLOP/s, AdamW step %.1f GFLOP/s\n",
+               j["gemm_peak_gflops"].get<double>(), adamw_gflops);
   const std::string text = j.dump(2);
   if (o.json.empty() || o.json == "-") {
     std::printf("%s\n", text.c_str());
@@ -248,10 +272,13 @@ void run(const Options& o) {
 
 void register_bench_solver(CLI::App& bench) {
   auto o = std::make_shared<Options>();
-  auto* cmd = bench.add_subcommand("solver", "Local-solve exactness and speed; GALT step vs AdamW step");
+  auto* cmd =
+      bench.add_subcommand("solver", "Local-solve exactness and speed; GALT step vs AdamW step");
   cmd->add_option("--json", o->json, "write the JSON here (default: stdout)");
-  cmd->add_option("--max-d", o->max_d, "largest block size d for the solve timings")->check(CLI::Range(1000, 100000000));
-  cmd->add_option("--reps", o->reps, "timed repetitions per step measurement")->check(CLI::PositiveNumber);
+  cmd->add_option("--max-d", o->max_d, "largest block size d for the solve timings")
+      ->check(CLI::Range(1000, 100000000));
+  cmd->add_option("--reps", o->reps, "timed repetitions per step measurement")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", o->threads, "cores to use (0: all)");
   cmd->callback([o] { run(*o); });
 }

@@ -42,6 +42,17 @@ void Block::update_moments(const AdamWOptions& opt, const std::vector<at::Tensor
   }
 }
 
+Block::TensorState& Block::advance_state(size_t i) {
+  auto& st = state_.at(i);
+  if (!st.exp_avg.defined()) {
+    torch::NoGradGuard no_grad;
+    st.exp_avg = torch::zeros_like(params_[i], at::MemoryFormat::Preserve);
+    st.exp_avg_sq = torch::zeros_like(params_[i], at::MemoryFormat::Preserve);
+  }
+  st.step += 1;
+  return st;
+}
+
 std::vector<at::Tensor> Block::metric(const AdamWOptions& opt) const {
   torch::NoGradGuard no_grad;
   std::vector<at::Tensor> out(params_.size());

@@ -13,29 +13,74 @@ namespace {
 
 void check_shapes(const LocalSolveProblem& p, int64_t k) {
   if (p.inv_metric.size() != p.base_step.size())
-    throw InputError("local solve: " + std::to_string(p.inv_metric.size()) + " metric tensors but " +
-                     std::to_string(p.base_step.size()) + " step tensors");
+    throw InputError("local solve: " + std::to_string(p.inv_metric.size()) +
+                     " metric tensors but " + std::to_string(p.base_step.size()) + " step tensors");
   if (k == 0) return;
   if (p.jacobian.size() != p.base_step.size())
     throw InputError("local solve: " + std::to_string(p.jacobian.size()) +
                      " Jacobian tensors for a block of " + std::to_string(p.base_step.size()));
   if (!p.rho.defined() || p.rho.numel() != k)
-    throw InputError("local solve: ρ must have one entry per active edge (" + std::to_string(k) + ")");
+    throw InputError("local solve: ρ must have one entry per active edge (" + std::to_string(k) +
+                     ")");
   for (size_t t = 0; t < p.base_step.size(); ++t) {
     const auto n = p.base_step[t].numel();
     if (p.inv_metric[t].numel() != n)
       throw InputError("local solve: tensor " + std::to_string(t) + ": metric has " +
-                       std::to_string(p.inv_metric[t].numel()) + " entries, step has " + std::to_string(n));
+                       std::to_string(p.inv_metric[t].numel()) + " entries, step has " +
+                       std::to_string(n));
     const auto& j = p.jacobian[t];
     if (j.dim() != 2 || j.size(0) != k || j.size(1) != n)
       throw InputError("local solve: tensor " + std::to_string(t) + ": Jacobian has shape " +
-                       std::string(c10::str(j.sizes())) + ", expected [" + std::to_string(k) + ", " +
-                       std::to_string(n) + "]");
+                       std::string(c10::str(j.sizes())) + ", expected [" + std::to_string(k) +
+                       ", " + std::to_string(n) + "]");
   }
   if ((p.rho <= 0).any().item<bool>()) throw InputError("local solve: every ρ must be > 0");
 }
 
 }  // namespace
+
+CapacitanceSolution solve_capacitance(const at::Tensor& gram, const at::Tensor& u_s0,
+                                      const at::Tensor& force_in, const at::Tensor& rho_in,
+                                      const LocalSolveOptions& o) {
+  torch::NoGradGuard no_grad;
+  CapacitanceSolution r;
+  const int64_t k = gram.size(0);
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+  const auto rho = rho_in.to(torch::kFloat64);
+  const auto force = force_in.to(torch::kFloat64);
+  auto s = gram + torch::diag(1.0 / rho);
+  s = 0.5 * (s + s.t());
+
+  const auto eig = torch::linalg::eigvalsh(s, "L");
+  const double lo = eig.min().item<double>(), hi = eig.max().item<double>();
+  r.condition = lo > 0 ? hi / lo : std::numeric_limits<double>::infinity();
+  if (!std::isfinite(r.condition) || r.condition > o.max_condition) r.damped = true;
+
+  // Damped fallback (§2.2 guard): S + δI with δ growing until Cholesky holds.
+  double delta = r.damped ? o.damping * std::max(s.trace().item<double>() / k, 1e-300) : 0.0;
+  at::Tensor chol;
+  for (int attempt = 0; attempt < 30; ++attempt) {
+    const auto shifted = delta > 0 ? s + delta * torch::eye(k, f64) : s;
+    auto [l, info] = torch::linalg_cholesky_ex(shifted);
+    if (info.item<int64_t>() == 0) {
+      chol = l;
+      break;
+    }
+    r.damped = true;
+    delta = delta > 0 ? delta * 10
+                      : o.damping * std::max(std::abs(s.trace().item<double>()) / k, 1e-300);
+  }
+  if (!chol.defined())
+    throw std::runtime_error(
+        "local solve: the capacitance matrix could not be factorised even when damped");
+
+  const auto rhs = u_s0 + force / rho;
+  r.mu = torch::cholesky_solve(rhs.unsqueeze(1), chol).squeeze(1);
+  r.gram_mu = torch::mv(gram, r.mu);
+  r.predicted_change = u_s0 - r.gram_mu;
+
+  return r;
+}
 
 LocalSolveResult solve_local(const LocalSolveProblem& p, const LocalSolveOptions& o) {
   torch::NoGradGuard no_grad;
@@ -60,36 +105,12 @@ LocalSolveResult solve_local(const LocalSolveProblem& p, const LocalSolveOptions
     gram += weighted_gram(j, p.inv_metric[t]);
     u_s0 += torch::mv(j, p.base_step[t]).to(torch::kFloat64);
   }
-  const auto rho = p.rho.to(torch::kFloat64);
-  const auto force = p.force.to(torch::kFloat64);
-  auto s = gram + torch::diag(1.0 / rho);
-  s = 0.5 * (s + s.t());
-
-  const auto eig = torch::linalg::eigvalsh(s, "L");
-  const double lo = eig.min().item<double>(), hi = eig.max().item<double>();
-  r.condition = lo > 0 ? hi / lo : std::numeric_limits<double>::infinity();
-  if (!std::isfinite(r.condition) || r.condition > o.max_condition) r.damped = true;
-
-  // Damped fallback (§2.2 guard): S + δI with δ growing until Cholesky holds.
-  double delta = r.damped ? o.damping * std::max(s.trace().item<double>() / k, 1e-300) : 0.0;
-  at::Tensor chol;
-  for (int attempt = 0; attempt < 30; ++attempt) {
-    const auto shifted = delta > 0 ? s + delta * torch::eye(k, f64) : s;
-    auto [l, info] = torch::linalg_cholesky_ex(shifted);
-    if (info.item<int64_t>() == 0) {
-      chol = l;
-      break;
-    }
-    r.damped = true;
-    delta = delta > 0 ? delta * 10 : o.damping * std::max(std::abs(s.trace().item<double>()) / k, 1e-300);
-  }
-  if (!chol.defined())
-    throw std::runtime_error("local solve: the capacitance matrix could not be factorised even when damped");
-
-  const auto rhs = u_s0 + force / rho;
-  r.mu = torch::cholesky_solve(rhs.unsqueeze(1), chol).squeeze(1);
-  r.gram_mu = torch::mv(gram, r.mu);
-  r.predicted_change = u_s0 - r.gram_mu;
+  const auto cap = solve_capacitance(gram, u_s0, p.force, p.rho, o);
+  r.mu = cap.mu;
+  r.gram_mu = cap.gram_mu;
+  r.predicted_change = cap.predicted_change;
+  r.condition = cap.condition;
+  r.damped = cap.damped;
 
   r.step.resize(p.base_step.size());
   r.correction.resize(p.base_step.size());

@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include "galt/error.h"
 #include "galt/graph/linear_tap.h"
 #include "solve/edge_jacobians.h"
+#include "solve/fused_step.h"
 
 namespace galt {
 
@@ -19,6 +21,111 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
+bool fusable_tensor(const at::Tensor& t) {
+  return t.defined() && t.device().is_cpu() && t.scalar_type() == torch::kFloat32 &&
+         t.is_contiguous();
+}
+
+// Whether block b can take the fused path for the edges `touching` (docs in
+// SolverOptions::fused).
+bool fusable_block(const Block& block, const EdgeJacobians& ev, int b,
+                   const std::vector<int>& touching) {
+  const auto& params = block.params();
+  for (size_t t = 0; t < params.size(); ++t) {
+    const auto& p = params[t];
+    if (!fusable_tensor(p) || !fusable_tensor(p.grad()) || p.grad().numel() != p.numel())
+      return false;
+    const auto& st = block.state()[t];
+    if (st.exp_avg.defined() && (!fusable_tensor(st.exp_avg) || !fusable_tensor(st.exp_avg_sq)))
+      return false;
+    for (int e : touching) {
+      const JacobianRow& r = ev.row(e, b, t);
+      if (!r.matrix.defined()) continue;
+      const auto& j = r.matrix;
+      if (!j.device().is_cpu() || j.scalar_type() != torch::kFloat32 || j.dim() != 2 ||
+          j.stride(1) != 1 || j.size(1) != p.numel())
+        return false;
+    }
+  }
+  return true;
+}
+
+// The fused path of one block's solve (SolverOptions::fused): the same
+// mathematics as the general path below, in three passes (solve/fused_step.h).
+void fused_solve(Block& block, int b, const AdamWOptions& hp, const SolverOptions& solver,
+                 double trust, const std::vector<int>& acting, const std::vector<int>& touching,
+                 const std::vector<double>& f, const std::vector<double>& rho,
+                 const EdgeJacobians& ev, std::vector<double>& predicted, BlockStepStats& bs) {
+  torch::NoGradGuard no_grad;
+  std::vector<int> order = acting;  // acting edges first, then the inactive ones
+  for (int e : touching)
+    if (std::find(acting.begin(), acting.end(), e) == acting.end()) order.push_back(e);
+  const int k = static_cast<int>(acting.size()), m = static_cast<int>(order.size());
+  const fused::Hyper h{hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weight_decay};
+  const auto& params = block.params();
+  std::vector<fused::TensorView> views(params.size());
+  double sq = 0.0;
+  for (size_t t = 0; t < params.size(); ++t) {
+    auto& st = block.advance_state(t);
+    auto& v = views[t];
+    v.param = params[t].data_ptr<float>();
+    v.grad = params[t].grad().data_ptr<float>();
+    v.exp_avg = st.exp_avg.data_ptr<float>();
+    v.exp_avg_sq = st.exp_avg_sq.data_ptr<float>();
+    v.n = params[t].numel();
+    v.step_size = hp.lr / (1 - std::pow(hp.beta1, static_cast<double>(st.step)));
+    v.inv_sqrt_bc2 = 1.0 / std::sqrt(1 - std::pow(hp.beta2, static_cast<double>(st.step)));
+    for (int e : order) {
+      const JacobianRow& r = ev.row(e, b, t);
+      v.jac.push_back(r.matrix.defined() ? r.matrix.data_ptr<float>() + r.row * r.matrix.stride(0)
+                                         : nullptr);
+    }
+    sq += fused::moments(v, h, solver.lagrangian_metric ? f.data() : nullptr, k);
+  }
+  const double floor =
+      solver.metric_floor > 0
+          ? solver.metric_floor * std::sqrt(sq / static_cast<double>(block.numel()))
+          : 0.0;
+  std::vector<double> G(static_cast<size_t>(m * m), 0.0), G2(static_cast<size_t>(k * k), 0.0),
+      us0(static_cast<size_t>(m), 0.0);
+  for (auto& v : views) fused::gram(v, h, floor, m, k, G.data(), G2.data(), us0.data());
+  for (int i = 0; i < m; ++i)
+    for (int j = i + 1; j < m; ++j) G[i * m + j] = G[j * m + i];
+  for (int i = 0; i < k; ++i)
+    for (int j = i + 1; j < k; ++j) G2[i * k + j] = G2[j * k + i];
+
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+  auto gram = torch::empty({k, k}, f64);
+  for (int i = 0; i < k; ++i)
+    for (int j = 0; j < k; ++j) gram[i][j] = G[i * m + j];
+  const auto u_s0 = torch::tensor(std::vector<double>(us0.begin(), us0.begin() + k), f64);
+  const auto cap =
+      solve_capacitance(gram, u_s0, torch::tensor(f, f64), torch::tensor(rho, f64), solver.local);
+  bs.condition = cap.condition;
+  bs.damped = cap.damped;
+  bs.trust_radius = trust;
+  const double* mu = cap.mu.data_ptr<double>();
+  double norm_sq = 0.0;  // ‖A⁻¹Uᵀμ‖² = μᵀ (U A⁻² Uᵀ) μ
+  for (int i = 0; i < k; ++i)
+    for (int j = 0; j < k; ++j) norm_sq += mu[i] * G2[i * k + j] * mu[j];
+  const double norm = std::sqrt(std::max(0.0, norm_sq));
+  double scale = 1.0;
+  const double radius = trust * hp.lr * std::sqrt(static_cast<double>(block.numel()));
+  if (trust > 0 && norm > radius) {
+    scale = radius / norm;
+    bs.clipped = true;
+  }
+  std::vector<double> c(static_cast<size_t>(k));
+  for (int i = 0; i < k; ++i) c[i] = scale * mu[i];
+  for (auto& v : views) fused::apply(v, h, floor, k, c.data());
+  // U s = U s0 − G c for every touching edge (acting and inactive alike).
+  for (int i = 0; i < m; ++i) {
+    double us = us0[i];
+    for (int j = 0; j < k; ++j) us -= G[i * m + j] * c[j];
+    predicted[order[i]] = us;
+  }
+}
+
 }  // namespace
 
 OptimizerOptions::OptimizerOptions(double lr) : lr_(lr) {}
@@ -141,7 +248,8 @@ torch::Tensor Optimizer::step(LossClosure closure) {
       if (it == previous_.end()) continue;
       const double predicted_before = it->second.second;
       const double measured = ev.values[e] - it->second.first;
-      if (std::abs(predicted_before) > 1e-12) agreement[edges[e].name] = measured / predicted_before;
+      if (std::abs(predicted_before) > 1e-12)
+        agreement[edges[e].name] = measured / predicted_before;
     }
     for (size_t b = 0; b < num_blocks; ++b) {
       if (solved_for_[b].empty()) continue;
@@ -151,8 +259,10 @@ torch::Tensor Optimizer::step(LossClosure closure) {
         if (it != agreement.end()) worst = std::min(worst, it->second);
       }
       if (!std::isfinite(worst)) continue;
-      if (worst < 0.25) trust_[b] = std::max(solver_.trust_min, trust_[b] / 2);
-      else if (worst > 0.75 && was_clipped_[b]) trust_[b] = std::min(solver_.trust_max, trust_[b] * 2);
+      if (worst < 0.25)
+        trust_[b] = std::max(solver_.trust_min, trust_[b] / 2);
+      else if (worst > 0.75 && was_clipped_[b])
+        trust_[b] = std::min(solver_.trust_max, trust_[b] * 2);
     }
   }
 
@@ -164,7 +274,8 @@ torch::Tensor Optimizer::step(LossClosure closure) {
   auto solve_block = [&](size_t b) {
     const auto tb = Clock::now();
     Block& block = blocks[b];
-    const AdamWOptions hp = static_cast<const OptimizerOptions&>(param_groups_[b].options()).adamw();
+    const AdamWOptions hp =
+        static_cast<const OptimizerOptions&>(param_groups_[b].options()).adamw();
     auto& bs = st.blocks[b];
     bs.name = block.name();
     std::vector<int> touching, acting;
@@ -175,6 +286,21 @@ torch::Tensor Optimizer::step(LossClosure closure) {
     }
     bs.active_edges = static_cast<int>(acting.size());
     const auto has_grad = block.has_grad();
+    if (!acting.empty() && solver_.fused &&
+        fusable_block(block, ev, static_cast<int>(b), touching)) {
+      solved[b] = 1;
+      std::vector<double> f, r;
+      for (int e : acting) {
+        f.push_back(force[e]);
+        const double share =
+            solver_.jacobi_scaling ? static_cast<double>(graph_.touched_blocks(e).size()) : 1.0;
+        r.push_back(al_.dual(e).rho * share);
+      }
+      fused_solve(block, static_cast<int>(b), hp, solver_, trust_[b], acting, touching, f, r, ev,
+                  predicted[b], bs);
+      bs.solve_seconds = seconds_since(tb);
+      return;
+    }
     std::vector<at::Tensor> force_grad;
     if (solver_.lagrangian_metric && !acting.empty()) {
       torch::NoGradGuard no_grad;
@@ -223,7 +349,8 @@ torch::Tensor Optimizer::step(LossClosure closure) {
       double floor = 0.0;
       if (solver_.metric_floor > 0) {
         double sq = 0;
-        for (const auto& d : denom) sq += torch::dot(d.reshape({-1}), d.reshape({-1})).item<double>();
+        for (const auto& d : denom)
+          sq += torch::dot(d.reshape({-1}), d.reshape({-1})).item<double>();
         floor = solver_.metric_floor * std::sqrt(sq / static_cast<double>(block.numel()));
       }
       for (size_t t = 0; t < params.size(); ++t) {
@@ -233,8 +360,8 @@ torch::Tensor Optimizer::step(LossClosure closure) {
         at::Tensor s0;
         if (has_grad[t]) {
           // s0 = η·d plus the decoupled decay: AdamW's own step (§2.1).
-          const auto decay = hp.weight_decay != 0 ? p.detach() * (-hp.lr * hp.weight_decay)
-                                                  : torch::zeros_like(p);
+          const auto decay =
+              hp.weight_decay != 0 ? p.detach() * (-hp.lr * hp.weight_decay) : torch::zeros_like(p);
           s0 = torch::addcdiv(decay, block.state()[t].exp_avg, denom[t], -block.step_size(t, hp))
                    .reshape({-1});
         } else {
@@ -281,8 +408,10 @@ torch::Tensor Optimizer::step(LossClosure closure) {
     for (size_t b = 0; b < num_blocks; ++b) solve_block(b);
   }
   for (size_t b = 0; b < num_blocks; ++b) {
-    if (solved[b]) ++counters_.local_solves;
-    else ++counters_.adamw_steps;
+    if (solved[b])
+      ++counters_.local_solves;
+    else
+      ++counters_.adamw_steps;
     solved_for_[b].clear();
     if (solved[b])
       for (size_t e = 0; e < num_edges; ++e)
@@ -324,8 +453,8 @@ std::string Optimizer::brief_report() const {
      << stats_.evaluate_seconds * 1e3 << " ms, solve " << stats_.solve_seconds * 1e3 << " ms\n";
   for (const auto& e : stats_.edges) {
     os << "  " << e.name << " [" << to_string(e.channel) << "] C=" << e.value << " λ=" << e.lambda
-       << " ρ=" << e.rho << (e.active ? " active" : " inactive") << " predicted ΔC=" << e.predicted_change
-       << "\n";
+       << " ρ=" << e.rho << (e.active ? " active" : " inactive")
+       << " predicted ΔC=" << e.predicted_change << "\n";
   }
   double worst = 1.0;
   int damped = 0;

@@ -1,11 +1,12 @@
 // galt::Optimizer: superset of AdamW (DESIGN §2.4), KKT points of convex QPs
 // (§2–3), clear errors on bad input.
+#include "galt/solve/optimizer.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "galt/error.h"
 #include "galt/graph/linear_tap.h"
-#include "galt/solve/optimizer.h"
 
 namespace galt {
 namespace {
@@ -26,9 +27,11 @@ struct TinyNetImpl : torch::nn::Module {
 TORCH_MODULE(TinyNet);
 
 std::vector<torch::optim::OptimizerParamGroup> two_blocks(TinyNet& net, OptimizerOptions o1,
-                                                         OptimizerOptions o2) {
-  return {torch::optim::OptimizerParamGroup({net->w1, net->b1}, std::make_unique<OptimizerOptions>(o1.name("fc1"))),
-          torch::optim::OptimizerParamGroup({net->w2, net->b2}, std::make_unique<OptimizerOptions>(o2.name("fc2")))};
+                                                          OptimizerOptions o2) {
+  return {torch::optim::OptimizerParamGroup({net->w1, net->b1},
+                                            std::make_unique<OptimizerOptions>(o1.name("fc1"))),
+          torch::optim::OptimizerParamGroup({net->w2, net->b2},
+                                            std::make_unique<OptimizerOptions>(o2.name("fc2")))};
 }
 
 TinyNet copy_of(TinyNet& net) {
@@ -54,7 +57,8 @@ void train_pair(bool with_inactive_edge, bool parallel) {
   torch::optim::AdamW adamw(ref->parameters(), torch::optim::AdamWOptions(3e-3));
   SolverOptions so;
   so.parallel_blocks = parallel;
-  Optimizer galt(two_blocks(net, OptimizerOptions(3e-3), OptimizerOptions(3e-3)), OptimizerOptions(3e-3), so);
+  Optimizer galt(two_blocks(net, OptimizerOptions(3e-3), OptimizerOptions(3e-3)),
+                 OptimizerOptions(3e-3), so);
   if (with_inactive_edge) {
     ConstraintEdge e;
     e.name = "always_satisfied";
@@ -92,13 +96,16 @@ void solve_qp(PenaltyRule rule) {
   so.dual.rule = rule;
   so.dual.inner_steps = 5;
   Optimizer opt({x}, OptimizerOptions(0.05).weight_decay(0.0), so);
-  opt.add_constraint({.name = "sum", .channel = Channel::kTask, .sense = Sense::kEquality,
-                      .value = [&] { return x[0] + x[1] - 1.0; }});
+  opt.add_constraint(
+      {.name = "sum", .channel = Channel::kTask, .sense = Sense::kEquality, .value = [&] {
+         return x[0] + x[1] - 1.0;
+       }});
   opt.add_constraint({.name = "cap2", .value = [&] { return x[2] - 0.5; }});
   opt.add_constraint({.name = "cap3", .value = [&] { return x[3] - 10.0; }});
   for (int step = 0; step < 6000; ++step) {
     // A decaying step size lets Adam settle (constant-η Adam hovers).
-    static_cast<OptimizerOptions&>(opt.param_groups()[0].options()).lr(0.05 * std::pow(0.999, step));
+    static_cast<OptimizerOptions&>(opt.param_groups()[0].options())
+        .lr(0.05 * std::pow(0.999, step));
     opt.zero_grad();
     (0.5 * (x - a).pow(2).sum()).backward();
     opt.step();
@@ -125,9 +132,11 @@ TEST(Optimizer, PerExampleJacobiansEqualAutogradJacobians) {
   auto make = [&](bool trick) {
     SolverOptions so;
     auto net_copy = net;  // same module: both optimizers see the same tensors
-    Optimizer opt(two_blocks(net_copy, OptimizerOptions(1e-2), OptimizerOptions(1e-2)), OptimizerOptions(1e-2), so);
+    Optimizer opt(two_blocks(net_copy, OptimizerOptions(1e-2), OptimizerOptions(1e-2)),
+                  OptimizerOptions(1e-2), so);
     EdgeFamily fam;
-    for (int i = 0; i < k; ++i) fam.edges.push_back({.name = "e" + std::to_string(i), .margin = 0.0});
+    for (int i = 0; i < k; ++i)
+      fam.edges.push_back({.name = "e" + std::to_string(i), .margin = 0.0});
     fam.values = values;
     if (trick) fam.rows.assign(k, 5);
     opt.add_constraint_family(fam);
@@ -224,7 +233,8 @@ TEST(Optimizer, TrustRadiusClipsTheCorrection) {
   SolverOptions so;
   so.trust_radius = 1e-3 / (1e-2 * std::sqrt(10.0));  // radius 1e-3 in parameter units
   Optimizer opt({w}, OptimizerOptions(1e-2).weight_decay(0), so);
-  opt.add_constraint({.name = "far", .sense = Sense::kEquality, .value = [&] { return w.sum() - 100.0; }});
+  opt.add_constraint(
+      {.name = "far", .sense = Sense::kEquality, .value = [&] { return w.sum() - 100.0; }});
   opt.zero_grad();
   w.sum().backward();
   opt.step();
@@ -236,7 +246,9 @@ TEST(Optimizer, TrustRadiusClipsTheCorrection) {
 TEST(Optimizer, UnknownBlockAndDuplicateEdgeAreClearErrors) {
   auto x = torch::ones({3}).requires_grad_(true);
   Optimizer opt({x});
-  EXPECT_THROW(opt.add_constraint({.name = "a", .blocks = {"nope"}, .value = [&] { return x.sum(); }}), InputError);
+  EXPECT_THROW(
+      opt.add_constraint({.name = "a", .blocks = {"nope"}, .value = [&] { return x.sum(); }}),
+      InputError);
   opt.add_constraint({.name = "a", .value = [&] { return x.sum(); }});
   EXPECT_THROW(opt.add_constraint({.name = "a", .value = [&] { return x.sum(); }}), InputError);
   opt.remove_constraint("a");
@@ -327,8 +339,9 @@ TEST(Optimizer, LagrangianMetricTracksTheLagrangianGradient) {
   SolverOptions so;
   so.lagrangian_metric = true;
   Optimizer opt({w}, OptimizerOptions(1e-2).weight_decay(0), so);
-  opt.add_constraint({.name = "eq", .sense = Sense::kEquality, .rho_init = 1.0,
-                      .value = [&] { return (a * w).sum() - 1.0; }});
+  opt.add_constraint({.name = "eq", .sense = Sense::kEquality, .rho_init = 1.0, .value = [&] {
+                        return (a * w).sum() - 1.0;
+                      }});
   const auto g = torch::tensor({0.5f, -0.5f, 1.0f, 0.0f});
   w.mutable_grad() = g.clone();
   opt.step();
@@ -336,6 +349,85 @@ TEST(Optimizer, LagrangianMetricTracksTheLagrangianGradient) {
   const auto gl = g + (-1.0f) * a;  // f = λ + ρ·C = 0 + 1·(0 − 1)
   EXPECT_TRUE(torch::allclose(st.exp_avg_sq, (1 - 0.999) * gl * gl, 1e-6, 1e-9)) << st.exp_avg_sq;
   EXPECT_TRUE(torch::allclose(st.exp_avg, (1 - 0.9) * g, 1e-6, 1e-9));
+}
+
+}  // namespace
+}  // namespace galt
+
+namespace galt {
+namespace {
+
+// SolverOptions::fused: the fused three-pass path must take the same steps as
+// the general tensor path (float32 rounding aside), with every feature on:
+// two blocks, an equality edge across both, an active and an inactive
+// inequality, weight decay, the Lagrangian metric, the metric floor and a
+// trust radius small enough to clip.
+struct FusedRun {
+  std::vector<at::Tensor> params;
+  std::vector<StepStats> stats;
+};
+
+FusedRun run_fused(bool fused, bool lagrangian_metric) {
+  torch::manual_seed(7);
+  auto w1 = (torch::randn({40, 30}) * 0.1).requires_grad_(true);
+  auto b1 = torch::zeros({30}).requires_grad_(true);
+  auto w2 = (torch::randn({30}) * 0.1).requires_grad_(true);
+  const auto c = torch::randn({30});
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(std::vector<at::Tensor>{w1, b1},
+                      std::make_unique<OptimizerOptions>(OptimizerOptions(1e-2).name("a")));
+  groups.emplace_back(std::vector<at::Tensor>{w2},
+                      std::make_unique<OptimizerOptions>(OptimizerOptions(1e-2).name("b")));
+  SolverOptions so;
+  so.fused = fused;
+  so.lagrangian_metric = lagrangian_metric;
+  so.trust_radius = 0.5;
+  so.dual.inner_steps = 3;
+  Optimizer opt(std::move(groups), OptimizerOptions(1e-2).weight_decay(1e-2), so);
+  opt.add_constraint(
+      {.name = "ineq", .margin = -0.3, .value = [&] { return w1.mean() * 10 + b1.mean(); }});
+  opt.add_constraint({.name = "eq", .sense = Sense::kEquality, .value = [&] {
+                        return (w2 * c).sum() + b1.sum() * 0.1 - 1.0;
+                      }});
+  opt.add_constraint({.name = "slack", .margin = 10.0, .value = [&] { return w1.pow(2).mean(); }});
+  FusedRun r;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(11);
+  for (int s = 0; s < 25; ++s) {
+    opt.zero_grad();
+    for (auto* p : {&w1, &b1, &w2}) p->mutable_grad() = at::randn(p->sizes(), gen);
+    opt.step();
+    r.stats.push_back(opt.last_stats());
+  }
+  for (auto* p : {&w1, &b1, &w2}) r.params.push_back(p->detach().clone());
+  return r;
+}
+
+TEST(Optimizer, FusedPathTakesTheGeneralPathsSteps) {
+  for (bool lm : {false, true}) {
+    SCOPED_TRACE(lm ? "lagrangian metric" : "task metric");
+    const auto a = run_fused(true, lm), b = run_fused(false, lm);
+    int clipped = 0, active = 0;
+    for (size_t s = 0; s < a.stats.size(); ++s) {
+      for (size_t e = 0; e < a.stats[s].edges.size(); ++e) {
+        const auto& ea = a.stats[s].edges[e];
+        const auto& eb = b.stats[s].edges[e];
+        EXPECT_NEAR(ea.value, eb.value, 1e-4 * (1 + std::abs(eb.value))) << s << " " << ea.name;
+        EXPECT_NEAR(ea.predicted_change, eb.predicted_change,
+                    1e-3 * (1e-3 + std::abs(eb.predicted_change)))
+            << s << " " << ea.name;
+        EXPECT_EQ(ea.active, eb.active);
+        active += ea.active;
+      }
+      for (size_t k = 0; k < a.stats[s].blocks.size(); ++k) {
+        EXPECT_EQ(a.stats[s].blocks[k].clipped, b.stats[s].blocks[k].clipped) << s;
+        clipped += a.stats[s].blocks[k].clipped;
+      }
+    }
+    EXPECT_GT(active, 35);  // the inequality was active on some steps too
+    EXPECT_GT(clipped, 0);  // and the trust radius clipped some steps
+    for (size_t t = 0; t < a.params.size(); ++t)
+      EXPECT_TRUE(torch::allclose(a.params[t], b.params[t], 1e-4, 1e-6)) << t;
+  }
 }
 
 }  // namespace

@@ -52,7 +52,13 @@ class Block {
   /// `force_gradient` (optional, per tensor, flat or shaped): Σ f_e J_e of the
   /// active edges; when given, the second moment tracks the Lagrangian's
   /// gradient (g + Σ f_e J_e)² while the first moment stays the task's.
-  void update_moments(const AdamWOptions& opt, const std::vector<at::Tensor>* force_gradient = nullptr);
+  void update_moments(const AdamWOptions& opt,
+                      const std::vector<at::Tensor>* force_gradient = nullptr);
+
+  /// For an external kernel that updates m and s of tensor i in place exactly
+  /// as update_moments would (galt::Optimizer's fused path): allocates the
+  /// moments when needed, counts one more step t, and returns the state.
+  TensorState& advance_state(size_t i);
 
   /// D per tensor: sqrt(s)/sqrt(1 − β2^t) + ε, AdamW's denominator. A tensor
   /// with t = 0 gets D = ε (a degenerate metric; the local solve stays finite).

@@ -49,15 +49,31 @@ struct LocalSolveResult {
   /// and its L2 norm over the block.
   std::vector<at::Tensor> correction;
   double correction_norm = 0.0;
-  at::Tensor mu;                 ///< μ, [k] double
-  at::Tensor predicted_change;   ///< U s, [k] double
-  at::Tensor gram_mu;            ///< (U A⁻¹ Uᵀ) μ, [k] double: U s = U s0 − gram_mu
-  double condition = 1.0;        ///< condition number of S (1 for k = 0)
-  bool damped = false;           ///< S was damped (ill-conditioned or not PD)
+  at::Tensor mu;                ///< μ, [k] double
+  at::Tensor predicted_change;  ///< U s, [k] double
+  at::Tensor gram_mu;           ///< (U A⁻¹ Uᵀ) μ, [k] double: U s = U s0 − gram_mu
+  double condition = 1.0;       ///< condition number of S (1 for k = 0)
+  bool damped = false;          ///< S was damped (ill-conditioned or not PD)
 };
+
+/// The k×k part of the solve, for callers that form G = U A⁻¹ Uᵀ and U s0
+/// themselves (galt::Optimizer's fused path): μ = (R⁻¹ + G)⁻¹ (U s0 + R⁻¹ f),
+/// with the same conditioning guard and damped fallback as solve_local.
+struct CapacitanceSolution {
+  at::Tensor mu;                ///< μ, [k] double
+  at::Tensor gram_mu;           ///< G μ, [k] double
+  at::Tensor predicted_change;  ///< U s0 − G μ, [k] double
+  double condition = 1.0;
+  bool damped = false;
+};
+/// `gram` [k,k] and `u_s0` [k] in double; `force`, `rho` [k] (ρ > 0).
+CapacitanceSolution solve_capacitance(const at::Tensor& gram, const at::Tensor& u_s0,
+                                      const at::Tensor& force, const at::Tensor& rho,
+                                      const LocalSolveOptions& options = {});
 
 /// Solves one block exactly. With k = 0 the step is s0 itself (no arithmetic
 /// on it). Thread-safe: touches nothing but its arguments.
-LocalSolveResult solve_local(const LocalSolveProblem& problem, const LocalSolveOptions& options = {});
+LocalSolveResult solve_local(const LocalSolveProblem& problem,
+                             const LocalSolveOptions& options = {});
 
 }  // namespace galt

@@ -22,9 +22,9 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
-#include <unordered_map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "galt/graph/constraint_graph.h"
@@ -90,18 +90,26 @@ struct SolverOptions {
   bool parallel_blocks = true;
   /// Refuse (InputError, nothing updated) a task gradient with NaN/Inf.
   bool check_finite = true;
+  /// Blocks whose tensors are contiguous float32 on the CPU (and whose
+  /// Jacobian rows are too) take the fused path for a step with active edges:
+  /// three hand-written passes over the block (moments, weighted Gram, apply)
+  /// instead of ~25 + 4k tensor-library passes — the same mathematics with
+  /// float32 rounding in a different order (docs/PERFORMANCE.md). Steps
+  /// without active edges are torch::optim::AdamW's either way. Off: always
+  /// the general path.
+  bool fused = true;
 };
 
 /// One edge in one step's statistics.
 struct EdgeStepStats {
   std::string name;
   Channel channel = Channel::kSafety;
-  double value = 0.0;            ///< C_e at the start of the step
-  double lambda = 0.0;           ///< λ_e used by the step
-  double rho = 0.0;              ///< ρ_e used by the step
+  double value = 0.0;   ///< C_e at the start of the step
+  double lambda = 0.0;  ///< λ_e used by the step
+  double rho = 0.0;     ///< ρ_e used by the step
   bool active = false;
-  double force = 0.0;            ///< f_e = λ_e + ρ_e·C_e (0 when inactive)
-  double predicted_change = 0.0; ///< J_e·s of this step, summed over touched blocks
+  double force = 0.0;             ///< f_e = λ_e + ρ_e·C_e (0 when inactive)
+  double predicted_change = 0.0;  ///< J_e·s of this step, summed over touched blocks
   /// The previous step's prediction and the change of C_e actually measured
   /// since then (NaN on an edge's first step).
   double previous_predicted_change = std::numeric_limits<double>::quiet_NaN();
@@ -112,16 +120,16 @@ struct EdgeStepStats {
 struct BlockStepStats {
   std::string name;
   int active_edges = 0;
-  double condition = 1.0;  ///< condition number of the capacitance S
-  bool damped = false;     ///< S was damped (DESIGN §2.2 guard)
-  bool clipped = false;    ///< the step was clipped to the trust radius
+  double condition = 1.0;     ///< condition number of the capacitance S
+  bool damped = false;        ///< S was damped (DESIGN §2.2 guard)
+  bool clipped = false;       ///< the step was clipped to the trust radius
   double trust_radius = 0.0;  ///< r_v used by this step (units of η·sqrt(d_v))
   double solve_seconds = 0.0;
 };
 
 struct StepStats {
-  int64_t step = 0;           ///< 1-based index of the step
-  bool outer_update = false;  ///< a dual update ran at the start of this step
+  int64_t step = 0;                      ///< 1-based index of the step
+  bool outer_update = false;             ///< a dual update ran at the start of this step
   std::vector<DualUpdate> dual_updates;  ///< one per edge when outer_update
   std::vector<EdgeStepStats> edges;
   std::vector<BlockStepStats> blocks;
@@ -132,12 +140,12 @@ struct StepStats {
 /// Honest compute counters (DESIGN §4): every closure call and every backward
 /// pass the optimizer makes itself.
 struct ComputeCounters {
-  int64_t edge_evaluations = 0;   ///< edge/family closure calls (forward passes)
-  int64_t backward_passes = 0;    ///< autograd passes taken for Jacobians
-  int64_t jacobian_rows = 0;      ///< per-edge Jacobians formed
+  int64_t edge_evaluations = 0;       ///< edge/family closure calls (forward passes)
+  int64_t backward_passes = 0;        ///< autograd passes taken for Jacobians
+  int64_t jacobian_rows = 0;          ///< per-edge Jacobians formed
   int64_t per_example_jacobians = 0;  ///< of which by the per-example trick
-  int64_t local_solves = 0;       ///< block solves with k ≥ 1
-  int64_t adamw_steps = 0;        ///< block steps with k = 0
+  int64_t local_solves = 0;           ///< block solves with k ≥ 1
+  int64_t adamw_steps = 0;            ///< block steps with k = 0
 };
 
 class Optimizer : public torch::optim::Optimizer {
