@@ -54,6 +54,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <stdexcept>
 
 #include "galt/error.h"
 #include "galt/graph/linear_tap.h"
@@ -259,6 +260,9 @@ class GaltMethod : public ContinualMethod {
       // Refreshed on this step: θ = θ₀ exactly, no d-sized pass needed.
       if (refreshed_at_ == step_) return m;
       torch::NoGradGuard no_grad;
+      if (theta0_.size() != params_.size())
+        throw std::logic_error(
+            "galt: a linearised edge was evaluated off its refresh step without θ₀");
       if (delta_step_ != step_) {
         delta_.clear();
         for (size_t i = 0; i < params_.size(); ++i)
@@ -346,8 +350,11 @@ class GaltMethod : public ContinualMethod {
           throw InputError("constraint '" + batch.names[e] + "' is NaN/Inf at a refresh");
         lin_[batch.names[e]] = Linearisation{v, std::move(jac[e])};
       }
+      // θ₀ for the linearisation between refreshes; with a refresh on every
+      // step the messages never need it.
       theta0_.clear();
-      for (const auto& p : params_) theta0_.push_back(p.detach().clone());
+      if (local_ || refresh_every_ > 1)
+        for (const auto& p : params_) theta0_.push_back(p.detach().clone());
       refreshed_at_ = step_;
     }
     if (local_) {

@@ -47,16 +47,18 @@ std::vector<std::vector<at::Tensor>> constraint_jacobians(const at::Tensor& valu
     int64_t off = 0;
     for (size_t e = 0; e < k; ++e) {
       for (size_t p = 0; p < params.size(); ++p) {
-        at::Tensor acc = torch::zeros_like(params[p]);
+        // Σ over the edge's rows of δ ⊗ input (weight) or δ (bias); the
+        // first term is the result itself (no zero-filled accumulator).
+        at::Tensor acc;
         for (const auto& u : uses[p]) {
           if (!deltas[u.tap].defined()) continue;
           const auto d = deltas[u.tap].narrow(0, off, rows[e]);
-          if (u.bias)
-            acc.add_(d.sum(0));
-          else
-            acc.add_(torch::mm(d.t(), used[u.tap].input.detach().narrow(0, off, rows[e])));
+          at::Tensor term =
+              u.bias ? d.sum(0)
+                     : torch::mm(d.t(), used[u.tap].input.detach().narrow(0, off, rows[e]));
+          acc = acc.defined() ? acc.add_(term) : std::move(term);
         }
-        jac[e][p] = acc;
+        jac[e][p] = acc.defined() ? acc.view_as(params[p]) : torch::zeros_like(params[p]);
       }
       off += rows[e];
     }
