@@ -45,7 +45,10 @@ at::Tensor TrainingContext::loss_mask(const at::Tensor& y) const {
     return seen_mask.unsqueeze(0).expand({n, num_classes});
   // Task-incremental: each row's own task's classes (consecutive groups).
   const auto cls = torch::arange(num_classes, y.options()).unsqueeze(0);
-  const auto first = (y / protocol->classes_per_task * protocol->classes_per_task).unsqueeze(1);
+  // Integer floor division: `/` on an integer tensor is true division in
+  // LibTorch, which put every odd label's row in the next group.
+  const auto first =
+      y.div(protocol->classes_per_task, "floor").mul(protocol->classes_per_task).unsqueeze(1);
   return cls.ge(first).logical_and(cls.lt(first + protocol->classes_per_task));
 }
 

@@ -1,17 +1,20 @@
 // EWC/SI penalties vanish at their anchor point; the A-GEM projection leaves
 // no negative dot product with the reference gradient.
+#include "train/methods/regularizers.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "galt/train/constraints.h"
-#include "train/methods/regularizers.h"
+#include "galt/train/continual_method.h"
 
 namespace galt::train {
 namespace {
 
 TEST(Regularizers, QuadraticPenaltyIsZeroAtTheAnchor) {
   torch::manual_seed(0);
-  std::vector<at::Tensor> params{torch::randn({4, 3}).requires_grad_(), torch::randn({3}).requires_grad_()};
+  std::vector<at::Tensor> params{torch::randn({4, 3}).requires_grad_(),
+                                 torch::randn({3}).requires_grad_()};
   std::vector<at::Tensor> anchor{params[0].detach().clone(), params[1].detach().clone()};
   std::vector<at::Tensor> omega{torch::rand({4, 3}), torch::rand({3})};
   const auto at_anchor = detail::quadratic_penalty(params, anchor, omega);
@@ -39,6 +42,22 @@ TEST(Regularizers, AgemProjectionMakesTheDotProductNonNegative) {
     }
   }
   EXPECT_GT(projected, 0);
+}
+
+TEST(Constraints, TaskIncrementalLossMaskIsTheRowsOwnTask) {
+  ProtocolConfig p;
+  p.scenario = Scenario::kTaskIncremental;
+  p.classes_per_task = 2;
+  TrainingContext ctx;
+  ctx.protocol = &p;
+  ctx.num_classes = 10;
+  const auto y = torch::tensor({0, 1, 2, 3, 9}, torch::kLong);
+  const auto mask = ctx.loss_mask(y);
+  ASSERT_EQ(mask.sizes(), (std::vector<int64_t>{5, 10}));
+  const std::vector<std::pair<int, int>> own{{0, 1}, {0, 1}, {2, 3}, {2, 3}, {8, 9}};
+  for (int r = 0; r < 5; ++r)
+    for (int c = 0; c < 10; ++c)
+      EXPECT_EQ(mask[r][c].item<bool>(), c == own[r].first || c == own[r].second) << r << "," << c;
 }
 
 TEST(Constraints, RetentionKLIsZeroForTheFrozenModel) {
