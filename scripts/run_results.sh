@@ -12,6 +12,8 @@
 #   reference-mnist, reference-fashion, reference-mnist-reduced
 #                                    the configs' own iterations, every method
 #   taskil-fashion, taskil-mnist     300 it/task (reduced), every method
+#   classil-*-galt-rho100            galt alone with stiff retention edges
+#                                    (--option galt.memory_rho_max=100), 2000 it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 m8=galt,adamw,soft_penalty,ewc,si,agem,replay,lagrangian_gda
@@ -23,17 +25,20 @@ declare -A spec=(
   [reference-mnist-reduced]="::"
   [taskil-fashion]=":300:"
   [taskil-mnist]=":300:"
+  [classil-fashion-galt-rho100]="classil-fashion::galt:galt.memory_rho_max=100"
+  [classil-mnist-galt-rho100]="classil-mnist::galt:galt.memory_rho_max=100"
 )
-stream_a=(classil-fashion reference-mnist taskil-fashion reference-mnist-reduced)
-stream_b=(classil-mnist reference-fashion taskil-mnist)
+stream_a=(classil-fashion reference-mnist taskil-fashion reference-mnist-reduced classil-fashion-galt-rho100)
+stream_b=(classil-mnist reference-fashion taskil-mnist classil-mnist-galt-rho100)
 
 run_one() {
-  local cfg=$1 iters methods
-  IFS=: read -r _ iters methods <<< "${spec[$cfg]:?unknown config $cfg}"
-  local args=(--config "configs/$cfg.toml" --json "docs/results/$cfg.json")
+  local name=$1 base iters methods option
+  IFS=: read -r base iters methods option <<< "${spec[$name]:?unknown config $name}"
+  local args=(--config "configs/${base:-$name}.toml" --json "docs/results/$name.json")
   [[ -n $iters ]] && args+=(--iterations "$iters")
   [[ -n $methods ]] && args+=(--methods "$methods")
-  echo "== $(date +%T) $cfg"
+  [[ -n $option ]] && args+=(--option "$option")
+  echo "== $(date +%T) $name"
   GALT_THREADS=1 build/galt bench continual "${args[@]}"
 }
 

@@ -30,7 +30,27 @@ struct ContinualArgs {
   std::string seeds;
   std::string methods;
   int64_t iterations = 0;
+  std::vector<std::string> options;  ///< METHOD.KEY=VALUE
 };
+
+// --option METHOD.KEY=VALUE: the same as `KEY = VALUE` in the config's
+// [methods.METHOD] table (overrides it).
+void apply_option(train::ProtocolConfig& p, const std::string& o) {
+  const auto dot = o.find('.'), eq = o.find('=');
+  if (dot == std::string::npos || eq == std::string::npos || dot == 0 || eq < dot + 2 ||
+      eq + 1 == o.size())
+    throw InputError("--option \"" + o + "\": expected METHOD.KEY=NUMBER, e.g. galt.rho_max=10");
+  const std::string value = o.substr(eq + 1);
+  double v = 0;
+  try {
+    size_t used = 0;
+    v = std::stod(value, &used);
+    if (used != value.size()) throw std::invalid_argument(value);
+  } catch (const std::exception&) {
+    throw InputError("--option \"" + o + "\": \"" + value + "\" is not a number");
+  }
+  p.method_options[o.substr(0, dot)][o.substr(dot + 1, eq - dot - 1)] = v;
+}
 
 void run_continual(const ContinualArgs& a) {
   train::ProtocolConfig p = train::load_bench_config(a.config);
@@ -49,12 +69,12 @@ void run_continual(const ContinualArgs& a) {
   }
   if (!a.methods.empty()) p.methods = split_list(a.methods);
   if (a.iterations > 0) p.iterations = a.iterations;
+  for (const auto& o : a.options) apply_option(p, o);
 
   train::ContinualRunner runner(p);
   const int64_t per_run = runner.steps_per_run();
-  report::Progress progress(
-      "continual " + p.name,
-      per_run * static_cast<int64_t>(p.methods.size() * p.seeds.size()));
+  report::Progress progress("continual " + p.name,
+                            per_run * static_cast<int64_t>(p.methods.size() * p.seeds.size()));
   runner.on_step([&](const std::string& m, uint64_t seed, int64_t step, int64_t) {
     if (step % 50 == 0) progress.advance(50, m + " seed " + std::to_string(seed));
   });
@@ -83,8 +103,9 @@ void run_continual(const ContinualArgs& a) {
 void register_bench_continual(CLI::App& bench) {
   auto args = std::make_shared<ContinualArgs>();
   auto* cmd = bench.add_subcommand(
-      "continual", "Continual-learning benchmark: GALT and baselines under retention and safety "
-                   "constraints (writes JSON, Markdown and HTML)");
+      "continual",
+      "Continual-learning benchmark: GALT and baselines under retention and safety "
+      "constraints (writes JSON, Markdown and HTML)");
   cmd->add_option("--config", args->config, "benchmark config (TOML), e.g. configs/demo.toml")
       ->required();
   cmd->add_option("--json", args->json, "output JSON path; .md and .html are written beside it")
@@ -93,6 +114,9 @@ void register_bench_continual(CLI::App& bench) {
   cmd->add_option("--methods", args->methods, "override the config's methods (comma-separated)");
   cmd->add_option("--iterations", args->iterations,
                   "override the iterations per task (0: the config's)");
+  cmd->add_option("--option", args->options,
+                  "METHOD.KEY=VALUE: a method option, as in the config's [methods.METHOD] table "
+                  "(repeatable), e.g. --option galt.memory_rho_max=100");
   cmd->callback([args] { run_continual(*args); });
 }
 
