@@ -47,7 +47,8 @@
 // edges' ρ; the safety edge keeps rho_max), refresh_rows (rows per anchor set
 // and probe at a refresh, a fresh random draw each time; default the
 // protocol's constraint_batch; 0: all rows), refresh_every 1 (without local
-// steps: refresh the edges every this many steps, linearised in between).
+// steps: refresh the edges every this many steps, linearised in between),
+// fused 1 (SolverOptions::fused: the fused block solve; 0: the general path).
 #include <torch/torch.h>
 
 #include <cmath>
@@ -116,6 +117,7 @@ class GaltMethod : public ContinualMethod {
     // On by default: measured on classil-fashion seed 0 (300 it/task) 0.743
     // with it vs 0.337 without (docs/RESULTS.md).
     lagrangian_metric_ = r.positive("lagrangian_metric", 1, true) > 0;
+    fused_ = r.positive("fused", 1, true) > 0;  // SolverOptions::fused
     r.finish();
     if (rule_ != 0 && rule_ != 1)
       throw InputError("[methods.galt] penalty_rule = " + std::to_string(rule_) +
@@ -161,6 +163,7 @@ class GaltMethod : public ContinualMethod {
     if (trust_radius_ >= 0) solver.trust_radius = trust_radius_;
     solver.adaptive_trust = adaptive_trust_;
     solver.lagrangian_metric = lagrangian_metric_;
+    solver.fused = fused_;
     opt_ = std::make_unique<Optimizer>(std::move(groups), OptimizerOptions(p.lr), solver);
 
     if (ctx.safety) {
@@ -396,6 +399,7 @@ class GaltMethod : public ContinualMethod {
   bool local_;
   bool adaptive_trust_ = true;
   bool lagrangian_metric_ = false;
+  bool fused_ = true;
   bool pending_global_ = true;
   bool refresh_now_ = true;
   int64_t refresh_every_ = 1;
