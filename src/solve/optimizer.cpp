@@ -286,7 +286,9 @@ torch::Tensor Optimizer::step(LossClosure closure) {
     }
     bs.active_edges = static_cast<int>(acting.size());
     const auto has_grad = block.has_grad();
-    if (!acting.empty() && solver_.fused &&
+    const auto k_acting = static_cast<int64_t>(acting.size());
+    const bool fused_pays = k_acting == 1 || block.numel() >= solver_.fused_min_per_edge * k_acting;
+    if (!acting.empty() && solver_.fused && fused_pays &&
         fusable_block(block, ev, static_cast<int>(b), touching)) {
       solved[b] = 1;
       std::vector<double> f, r;

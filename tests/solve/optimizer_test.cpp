@@ -380,6 +380,7 @@ FusedRun run_fused(bool fused, bool lagrangian_metric) {
                       std::make_unique<OptimizerOptions>(OptimizerOptions(1e-2).name("b")));
   SolverOptions so;
   so.fused = fused;
+  so.fused_min_per_edge = 0;  // this block is small: force the fused path
   so.lagrangian_metric = lagrangian_metric;
   so.trust_radius = 0.5;
   so.dual.inner_steps = 3;

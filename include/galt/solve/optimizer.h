@@ -98,6 +98,11 @@ struct SolverOptions {
   /// without active edges are torch::optim::AdamW's either way. Off: always
   /// the general path.
   bool fused = true;
+  /// ... but only where it measured faster: k = 1, or d_v / k ≥ this many
+  /// parameters per active edge (at d = 100k it lost for k ≥ 5, at 500k it
+  /// won for k = 5 and tied for k = 8: docs/PERFORMANCE.md). 0: whenever
+  /// `fused` is on.
+  int64_t fused_min_per_edge = 65536;
 };
 
 /// One edge in one step's statistics.
