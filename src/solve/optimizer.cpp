@@ -286,18 +286,20 @@ torch::Tensor Optimizer::step(LossClosure closure) {
     }
     bs.active_edges = static_cast<int>(acting.size());
     const auto has_grad = block.has_grad();
+    // Forces f and (Jacobi-scaled) stiffnesses ρ of the acting edges, for
+    // either path.
+    std::vector<double> f, r;
+    for (int e : acting) {
+      f.push_back(force[e]);
+      const double share =
+          solver_.jacobi_scaling ? static_cast<double>(graph_.touched_blocks(e).size()) : 1.0;
+      r.push_back(al_.dual(e).rho * share);
+    }
     const auto k_acting = static_cast<int64_t>(acting.size());
     const bool fused_pays = k_acting == 1 || block.numel() >= solver_.fused_min_per_edge * k_acting;
     if (!acting.empty() && solver_.fused && fused_pays &&
         fusable_block(block, ev, static_cast<int>(b), touching)) {
       solved[b] = 1;
-      std::vector<double> f, r;
-      for (int e : acting) {
-        f.push_back(force[e]);
-        const double share =
-            solver_.jacobi_scaling ? static_cast<double>(graph_.touched_blocks(e).size()) : 1.0;
-        r.push_back(al_.dual(e).rho * share);
-      }
       fused_solve(block, static_cast<int>(b), hp, solver_, trust_[b], acting, touching, f, r, ev,
                   predicted[b], bs);
       bs.solve_seconds = seconds_since(tb);
@@ -336,15 +338,6 @@ torch::Tensor Optimizer::step(LossClosure closure) {
       }
     } else {
       solved[b] = 1;
-      const auto k = static_cast<int64_t>(acting.size());
-      std::vector<double> f(k), r(k);
-      for (int64_t i = 0; i < k; ++i) {
-        f[i] = force[acting[i]];
-        const double share = solver_.jacobi_scaling
-                                 ? static_cast<double>(graph_.touched_blocks(acting[i]).size())
-                                 : 1.0;
-        r[i] = al_.dual(acting[i]).rho * share;
-      }
       LocalSolveProblem prob;
       prob.force = torch::tensor(f, torch::kFloat64);
       prob.rho = torch::tensor(r, torch::kFloat64);
