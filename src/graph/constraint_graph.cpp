@@ -24,7 +24,7 @@ int ConstraintGraph::add_block(Block block) {
 
 void ConstraintGraph::validate_edge(const ConstraintEdge& e) const {
   if (e.name.empty()) throw InputError("constraint edge: the name is empty");
-  if (edge_id(e.name) >= 0) throw InputError("constraint edge '" + e.name + "': duplicate name");
+  if (edge_index(e.name) >= 0) throw InputError("constraint edge '" + e.name + "': duplicate name");
   if (e.layer < -1) throw InputError("constraint edge '" + e.name + "': layer must be ≥ −1");
   if (e.sense == Sense::kInequality && e.lambda_init < 0)
     throw InputError("constraint edge '" + e.name + "': an inequality's initial λ must be ≥ 0");
@@ -48,7 +48,7 @@ std::vector<int> ConstraintGraph::resolve_blocks(const ConstraintEdge& e) const 
   return ids;
 }
 
-int ConstraintGraph::add_edge(ConstraintEdge edge) {
+EdgeId ConstraintGraph::add_edge(ConstraintEdge edge) {
   validate_edge(edge);
   if (!edge.value && !edge.message)
     throw InputError("constraint edge '" + edge.name + "': no value closure and no message");
@@ -57,10 +57,13 @@ int ConstraintGraph::add_edge(ConstraintEdge edge) {
   touched_.push_back(resolve_blocks(edge));
   edges_.push_back(std::move(edge));
   sources_.push_back(EdgeSource{});
-  return static_cast<int>(edges_.size()) - 1;
+  const EdgeId id{next_id_++};
+  index_[id] = static_cast<int>(ids_.size());
+  ids_.push_back(id);
+  return id;
 }
 
-int ConstraintGraph::add_family(EdgeFamily family) {
+std::vector<EdgeId> ConstraintGraph::add_family(EdgeFamily family) {
   if (family.edges.empty()) throw InputError("edge family: no edges");
   if (!family.values) throw InputError("edge family '" + family.edges[0].name + "': no values closure");
   if (!family.rows.empty() && family.rows.size() != family.edges.size())
@@ -75,15 +78,19 @@ int ConstraintGraph::add_family(EdgeFamily family) {
     if (!names.insert(e.name).second)
       throw InputError("edge family: duplicate edge name '" + e.name + "'");
   }
-  const int first = static_cast<int>(edges_.size());
   const int fam = static_cast<int>(families_.size());
+  std::vector<EdgeId> out;
   for (size_t i = 0; i < family.edges.size(); ++i) {
     touched_.push_back(resolve_blocks(family.edges[i]));
     edges_.push_back(family.edges[i]);
     sources_.push_back(EdgeSource{fam, static_cast<int>(i)});
+    const EdgeId id{next_id_++};
+    index_[id] = static_cast<int>(ids_.size());
+    ids_.push_back(id);
+    out.push_back(id);
   }
   families_.push_back(std::move(family));
-  return first;
+  return out;
 }
 
 int ConstraintGraph::block_id(const std::string& name) const {
@@ -92,19 +99,41 @@ int ConstraintGraph::block_id(const std::string& name) const {
   return -1;
 }
 
-int ConstraintGraph::edge_id(const std::string& name) const {
+int ConstraintGraph::edge_index(const std::string& name) const {
   for (size_t i = 0; i < edges_.size(); ++i)
     if (edges_[i].name == name) return static_cast<int>(i);
   return -1;
 }
 
+int ConstraintGraph::index_of(EdgeId id) const {
+  auto it = index_.find(id);
+  return it == index_.end() ? -1 : it->second;
+}
+
+std::optional<EdgeId> ConstraintGraph::find_edge(const std::string& name) const {
+  const int i = edge_index(name);
+  if (i < 0) return std::nullopt;
+  return ids_[i];
+}
+
 void ConstraintGraph::remove_edge(const std::string& name) {
-  const int id = edge_id(name);
-  if (id < 0) throw InputError("remove constraint: no edge named '" + name + "'");
+  const int i = edge_index(name);
+  if (i < 0) throw InputError("remove constraint: no edge named '" + name + "'");
+  remove_edge(ids_[i]);
+}
+
+void ConstraintGraph::remove_edge(EdgeId eid) {
+  const int id = index_of(eid);
+  if (id < 0)
+    throw InputError("remove constraint: no edge with id " + std::to_string(eid.value) +
+                     " (removed already?)");
   const EdgeSource src = sources_[id];
   edges_.erase(edges_.begin() + id);
   sources_.erase(sources_.begin() + id);
   touched_.erase(touched_.begin() + id);
+  ids_.erase(ids_.begin() + id);
+  index_.erase(eid);
+  for (size_t i = id; i < ids_.size(); ++i) index_[ids_[i]] = static_cast<int>(i);
   if (src.family >= 0) {
     // Keep the family's closure (it still yields all its values); the removed
     // slot is simply no longer read. A family whose slots are all gone is dropped.

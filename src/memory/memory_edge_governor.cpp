@@ -2,14 +2,13 @@
 #include "galt/memory/memory_edge_governor.h"
 
 #include "galt/error.h"
-#include "galt/solve/optimizer.h"
 
 namespace galt::memory {
 
-MemoryEdgeGovernor::MemoryEdgeGovernor(TraceLedger& ledger, Optimizer& optimizer,
-                                       EdgeFactory factory, std::string prefix)
+MemoryEdgeGovernor::MemoryEdgeGovernor(TraceLedger& ledger, EdgeHost& host, EdgeFactory factory,
+                                       std::string prefix)
     : ledger_(ledger),
-      optimizer_(optimizer),
+      host_(host),
       factory_(std::move(factory)),
       prefix_(std::move(prefix)) {
   if (!factory_) throw InputError("MemoryEdgeGovernor: the edge factory is empty");
@@ -27,13 +26,7 @@ MemoryEdgeGovernor::SyncReport MemoryEdgeGovernor::sync() {
       ++it;
       continue;
     }
-    const std::string name = edge_name(e);
-    const int id = optimizer_.graph().edge_id(name);
-    if (id >= 0) {
-      const auto& d = optimizer_.duals().dual(id);
-      saved_[e] = {d.lambda, d.rho};
-      optimizer_.remove_constraint(name);
-    }
+    if (const auto id = host_.find_constraint(edge_name(e))) saved_[e] = host_.remove_constraint(*id);
     report.removed.push_back(e);
     it = governed_.erase(it);
   }
@@ -51,7 +44,7 @@ MemoryEdgeGovernor::SyncReport MemoryEdgeGovernor::sync() {
       edge.lambda_init = s->second.lambda;
       edge.rho_init = s->second.rho;
     }
-    optimizer_.add_constraint(std::move(edge));
+    host_.add_constraint(std::move(edge));
     governed_.insert(e);
     report.added.push_back(e);
   }

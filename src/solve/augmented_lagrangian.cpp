@@ -16,7 +16,17 @@ AugmentedLagrangian::AugmentedLagrangian(AugmentedLagrangianOptions options) : o
     throw InputError("augmented Lagrangian: need growth ≥ 1 and 0 < shrink ≤ 1");
 }
 
-void AugmentedLagrangian::add_edge(const ConstraintEdge& edge) {
+void AugmentedLagrangian::validate(const ConstraintEdge& edge,
+                                   const AugmentedLagrangianOptions& options) {
+  const double rho = edge.rho_init > 0 ? edge.rho_init : options.rho_init;
+  const double rho_max = edge.rho_max > 0 ? edge.rho_max : options.rho_max;
+  if (rho_max < rho)
+    throw InputError("constraint '" + edge.name + "': rho_max " + std::to_string(rho_max) +
+                     " is below its initial rho " + std::to_string(rho));
+}
+
+EdgeId AugmentedLagrangian::add_edge(const ConstraintEdge& edge, EdgeId id) {
+  validate(edge, options_);
   EdgeDual d;
   d.lambda = edge.lambda_init;
   d.rho = edge.rho_init > 0 ? edge.rho_init : options_.rho_init;
@@ -24,10 +34,38 @@ void AugmentedLagrangian::add_edge(const ConstraintEdge& edge) {
   if (d.rho_max < d.rho)
     throw InputError("constraint '" + edge.name + "': rho_max " + std::to_string(d.rho_max) +
                      " is below its initial rho " + std::to_string(d.rho));
+  if (!id.valid()) id = EdgeId{next_id_};
+  if (index_of(id) >= 0)
+    throw InputError("constraint '" + edge.name + "': edge id " + std::to_string(id.value) +
+                     " has a multiplier already");
+  next_id_ = std::max(next_id_, id.value + 1);
   duals_.push_back(d);
+  ids_.push_back(id);
+  return id;
 }
 
-void AugmentedLagrangian::remove_edge(int edge) { duals_.erase(duals_.begin() + edge); }
+int AugmentedLagrangian::index_of(EdgeId id) const {
+  for (size_t i = 0; i < ids_.size(); ++i)
+    if (ids_[i] == id) return static_cast<int>(i);
+  return -1;
+}
+
+void AugmentedLagrangian::remove_edge(EdgeId id) {
+  const int i = index_of(id);
+  if (i < 0) throw InputError("augmented Lagrangian: no edge with id " + std::to_string(id.value));
+  duals_.erase(duals_.begin() + i);
+  ids_.erase(ids_.begin() + i);
+}
+
+const EdgeDual& AugmentedLagrangian::dual(EdgeId id) const {
+  const int i = index_of(id);
+  if (i < 0) throw InputError("augmented Lagrangian: no edge with id " + std::to_string(id.value));
+  return duals_[i];
+}
+
+EdgeDual& AugmentedLagrangian::dual(EdgeId id) {
+  return const_cast<EdgeDual&>(static_cast<const AugmentedLagrangian&>(*this).dual(id));
+}
 
 double AugmentedLagrangian::violation(Sense sense, double c) {
   return sense == Sense::kEquality ? std::abs(c) : std::max(0.0, c);

@@ -157,25 +157,45 @@ void Optimizer::sync_blocks() {
   }
 }
 
-int Optimizer::add_constraint(ConstraintEdge edge) {
+EdgeId Optimizer::add_constraint(ConstraintEdge edge) {
   sync_blocks();
-  const int id = graph_.add_edge(edge);
-  al_.add_edge(graph_.edges()[id]);
+  AugmentedLagrangian::validate(edge, al_.options());  // before the graph changes
+  const EdgeId id = graph_.add_edge(std::move(edge));
+  al_.add_edge(graph_.edges()[graph_.index_of(id)], id);
   return id;
 }
 
-int Optimizer::add_constraint_family(EdgeFamily family) {
+std::vector<EdgeId> Optimizer::add_constraint_family(EdgeFamily family) {
   sync_blocks();
-  const int first = graph_.add_family(std::move(family));
-  for (size_t e = first; e < graph_.edges().size(); ++e) al_.add_edge(graph_.edges()[e]);
-  return first;
+  for (const auto& e : family.edges) AugmentedLagrangian::validate(e, al_.options());
+  const std::vector<EdgeId> ids = graph_.add_family(std::move(family));
+  for (EdgeId id : ids) al_.add_edge(graph_.edges()[graph_.index_of(id)], id);
+  return ids;
 }
 
-void Optimizer::remove_constraint(const std::string& name) {
-  const int id = graph_.edge_id(name);
-  graph_.remove_edge(name);  // throws InputError when unknown
+DualValue Optimizer::remove_constraint(EdgeId id) {
+  if (graph_.index_of(id) < 0)
+    throw InputError("remove constraint: no edge with id " + std::to_string(id.value));
+  const DualValue out = dual_value(id);
+  graph_.remove_edge(id);
   al_.remove_edge(id);
-  previous_.erase(name);
+  previous_.erase(id);
+  return out;
+}
+
+DualValue Optimizer::remove_constraint(const std::string& name) {
+  const auto id = graph_.find_edge(name);
+  if (!id) throw InputError("remove constraint: no edge named '" + name + "'");
+  return remove_constraint(*id);
+}
+
+std::optional<EdgeId> Optimizer::find_constraint(const std::string& name) const {
+  return graph_.find_edge(name);
+}
+
+DualValue Optimizer::dual_value(EdgeId id) const {
+  const auto& d = al_.dual(id);
+  return {d.lambda, d.rho};
 }
 
 void Optimizer::begin_task() { al_.warm_start(); }
@@ -244,7 +264,7 @@ torch::Tensor Optimizer::step(LossClosure closure) {
   if (solver_.adaptive_trust && solver_.trust_radius > 0) {
     std::unordered_map<std::string, double> agreement;
     for (size_t e = 0; e < num_edges; ++e) {
-      auto it = previous_.find(edges[e].name);
+      auto it = previous_.find(graph_.id_at(static_cast<int>(e)));
       if (it == previous_.end()) continue;
       const double predicted_before = it->second.second;
       const double measured = ev.values[e] - it->second.first;
@@ -429,12 +449,13 @@ torch::Tensor Optimizer::step(LossClosure closure) {
     es.active = active[e];
     es.force = active[e] ? force[e] : 0.0;
     for (size_t b = 0; b < num_blocks; ++b) es.predicted_change += predicted[b][e];
-    auto it = previous_.find(es.name);
+    const EdgeId id = graph_.id_at(static_cast<int>(e));
+    auto it = previous_.find(id);
     if (it != previous_.end()) {
       es.previous_predicted_change = it->second.second;
       es.measured_change = es.value - it->second.first;
     }
-    previous_[es.name] = {es.value, es.predicted_change};
+    previous_[id] = {es.value, es.predicted_change};
   }
   stats_ = std::move(st);
   for (auto& cb : callbacks_) cb(stats_);

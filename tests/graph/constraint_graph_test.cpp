@@ -46,12 +46,36 @@ TEST(ConstraintGraph, FamiliesValidateRows) {
   f.rows = {3, 0};
   EXPECT_THROW(g.add_family(f), InputError);
   f.rows = {3, 3};
-  EXPECT_EQ(g.add_family(f), 0);
+  const auto ids = g.add_family(f);
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(g.index_of(ids[0]), 0);
   EXPECT_EQ(g.sources()[1].slot, 1);
   g.remove_edge("p");
   EXPECT_EQ(g.families().size(), 1u);
   g.remove_edge("q");
   EXPECT_EQ(g.families().size(), 0u);
+}
+
+TEST(ConstraintGraph, EdgeIdsSurviveTheRemovalOfOtherEdges) {
+  ConstraintGraph g;
+  auto w = torch::zeros({2}, torch::requires_grad());
+  g.add_block(Block("a", {w}));
+  auto v = [&] { return w.sum(); };
+  const EdgeId a = g.add_edge({.name = "a", .value = v});
+  const EdgeId b = g.add_edge({.name = "b", .value = v});
+  const EdgeId c = g.add_edge({.name = "c", .value = v});
+  EXPECT_NE(a, b);
+  g.remove_edge(b);
+  EXPECT_EQ(g.index_of(b), -1);
+  EXPECT_EQ(g.index_of(a), 0);
+  EXPECT_EQ(g.index_of(c), 1);  // its index shifted, its id did not
+  EXPECT_EQ(g.edges()[g.index_of(c)].name, "c");
+  EXPECT_EQ(g.find_edge("c"), c);
+  EXPECT_FALSE(g.find_edge("b").has_value());
+  EXPECT_THROW(g.remove_edge(b), InputError);
+  const EdgeId d = g.add_edge({.name = "b", .value = v});  // same name again: a new id
+  EXPECT_NE(d, b);
+  EXPECT_EQ(g.id_at(2), d);
 }
 
 TEST(LinearTap, RecordsOnlyWhileARecorderIsActive) {

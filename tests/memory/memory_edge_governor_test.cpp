@@ -104,7 +104,7 @@ TEST(MemoryEdgeGovernor, EdgeExistsOnlyForConsolidatedAccessibleEntries) {
   EXPECT_TRUE(r.gov->sync().added.empty());  // accepted, not consolidated
   r.ledger->consolidate(r.task1);
   EXPECT_EQ(r.gov->sync().added, std::vector<EntryId>{r.task1});
-  const int id = r.opt->graph().edge_id(r.gov->edge_name(r.task1));
+  const int id = r.opt->graph().edge_index(r.gov->edge_name(r.task1));
   ASSERT_GE(id, 0);
   EXPECT_EQ(r.opt->graph().edges()[id].channel, Channel::kMemory);
   EXPECT_TRUE(r.gov->sync().added.empty());  // idempotent
@@ -140,9 +140,9 @@ TEST(MemoryEdgeGovernor, ViolationsRemoveExactlyTheQuarantinedEdges) {
   // Bottom-up: layer 1 quarantines the layer-2 entry only.
   const ViolationId mid = r.gov->raise_violation(1, "consent withdrawn");
   EXPECT_EQ(r.gov->governed(), std::vector<EntryId>{low});
-  EXPECT_LT(r.opt->graph().edge_id(r.gov->edge_name(r.task1)), 0);
-  EXPECT_GE(r.opt->graph().edge_id(r.gov->edge_name(low)), 0);
-  EXPECT_GE(r.opt->graph().edge_id("safety"), 0);
+  EXPECT_LT(r.opt->graph().edge_index(r.gov->edge_name(r.task1)), 0);
+  EXPECT_GE(r.opt->graph().edge_index(r.gov->edge_name(low)), 0);
+  EXPECT_GE(r.opt->graph().edge_index("safety"), 0);
   r.gov->resolve_violation(mid);
   EXPECT_EQ(r.gov->governed().size(), 2u);
   r.gov->resolve_violation(top);
@@ -180,14 +180,14 @@ TEST(MemoryEdgeGovernor, ContinualRunMemoryEdgeRetainsTask1OnlyWhileAccessible) 
     const double kl = anchor_kl(r.model, r.anchors.at("task1"));
     (quarantine ? kl_quarantined : kl_governed) = kl;
     if (!quarantine) {
-      const int id = r.opt->graph().edge_id(r.gov->edge_name(r.task1));
+      const int id = r.opt->graph().edge_index(r.gov->edge_name(r.task1));
       const double lambda = r.opt->duals().dual(id).lambda;
       EXPECT_GT(lambda, 0.0);  // the edge was binding
       // Quarantine and resolve: the edge comes back with its multiplier.
       const ViolationId v = r.gov->raise_violation(0);
-      EXPECT_LT(r.opt->graph().edge_id(r.gov->edge_name(r.task1)), 0);
+      EXPECT_LT(r.opt->graph().edge_index(r.gov->edge_name(r.task1)), 0);
       r.gov->resolve_violation(v);
-      const int back = r.opt->graph().edge_id(r.gov->edge_name(r.task1));
+      const int back = r.opt->graph().edge_index(r.gov->edge_name(r.task1));
       ASSERT_GE(back, 0);
       EXPECT_DOUBLE_EQ(r.opt->duals().dual(back).lambda, lambda);
     }

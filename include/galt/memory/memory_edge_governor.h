@@ -27,11 +27,8 @@
 #include <vector>
 
 #include "galt/graph/constraint_edge.h"
+#include "galt/graph/edge_host.h"
 #include "galt/memory/trace_ledger.h"
-
-namespace galt {
-class Optimizer;
-}
 
 namespace galt::memory {
 
@@ -43,9 +40,9 @@ class MemoryEdgeGovernor {
   using EdgeFactory = std::function<ConstraintEdge(const EntryInfo&, const std::string& payload)>;
 
   /// `prefix` names the governed edges ("<prefix><entry id>"); edges of the
-  /// optimizer without it are never touched. Neither the ledger nor the
-  /// optimizer is owned; both must outlive the governor.
-  MemoryEdgeGovernor(TraceLedger& ledger, Optimizer& optimizer, EdgeFactory factory,
+  /// host (the optimizer) without it are never touched. Neither the ledger
+  /// nor the host is owned; both must outlive the governor.
+  MemoryEdgeGovernor(TraceLedger& ledger, EdgeHost& host, EdgeFactory factory,
                      std::string prefix = "memory/entry");
 
   /// What one sync changed.
@@ -65,15 +62,12 @@ class MemoryEdgeGovernor {
   std::string edge_name(EntryId entry) const { return prefix_ + std::to_string(entry); }
 
  private:
-  struct SavedDual {
-    double lambda = 0.0, rho = 0.0;
-  };
   TraceLedger& ledger_;
-  Optimizer& optimizer_;
+  EdgeHost& host_;
   EdgeFactory factory_;
   std::string prefix_;
   std::set<EntryId> governed_;
-  std::map<EntryId, SavedDual> saved_;
+  std::map<EntryId, DualValue> saved_;
 };
 
 }  // namespace galt::memory

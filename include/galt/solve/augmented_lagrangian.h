@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "galt/graph/constraint_edge.h"
+#include "galt/graph/edge_id.h"
 
 namespace galt {
 
@@ -58,12 +59,22 @@ class AugmentedLagrangian {
   const AugmentedLagrangianOptions& options() const { return options_; }
   AugmentedLagrangianOptions& options() { return options_; }
 
-  /// Adds the state of a new edge (initial λ, ρ from the edge or the options).
-  void add_edge(const ConstraintEdge& edge);
-  void remove_edge(int edge);
+  /// Adds the state of a new edge (initial λ, ρ from the edge or the
+  /// options), kept in the order edges are added (the graph's index order)
+  /// and keyed by `id` (default: the next unused id).
+  EdgeId add_edge(const ConstraintEdge& edge, EdgeId id = {});
+  /// Throws InputError for an unknown id.
+  void remove_edge(EdgeId id);
+  /// Throws InputError when `edge`'s initial ρ exceeds its ceiling.
+  static void validate(const ConstraintEdge& edge, const AugmentedLagrangianOptions& options);
   size_t size() const { return duals_.size(); }
-  const EdgeDual& dual(int edge) const { return duals_[edge]; }
-  EdgeDual& dual(int edge) { return duals_[edge]; }
+  /// By position (the graph's edge index).
+  const EdgeDual& dual(int index) const { return duals_.at(index); }
+  EdgeDual& dual(int index) { return duals_.at(index); }
+  /// By stable id; throws InputError for an unknown id.
+  const EdgeDual& dual(EdgeId id) const;
+  EdgeDual& dual(EdgeId id);
+  const std::vector<EdgeId>& ids() const { return ids_; }
 
   /// Violation of a value: max(0, C) for an inequality, |C| for an equality.
   static double violation(Sense sense, double c);
@@ -83,8 +94,12 @@ class AugmentedLagrangian {
   void warm_start();
 
  private:
+  int index_of(EdgeId id) const;
+
   AugmentedLagrangianOptions options_;
   std::vector<EdgeDual> duals_;
+  std::vector<EdgeId> ids_;
+  int64_t next_id_ = 0;
 };
 
 }  // namespace galt

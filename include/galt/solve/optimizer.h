@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "galt/graph/constraint_graph.h"
+#include "galt/graph/edge_host.h"
 #include "galt/solve/augmented_lagrangian.h"
 #include "galt/solve/local_solve.h"
 
@@ -153,19 +154,25 @@ struct ComputeCounters {
   int64_t adamw_steps = 0;            ///< block steps with k = 0
 };
 
-class Optimizer : public torch::optim::Optimizer {
+class Optimizer : public torch::optim::Optimizer, public EdgeHost {
  public:
   Optimizer(std::vector<torch::optim::OptimizerParamGroup> groups, OptimizerOptions defaults = {},
             SolverOptions solver = {});
   Optimizer(std::vector<torch::Tensor> params, OptimizerOptions defaults = {},
             SolverOptions solver = {});
 
-  /// Adds an edge; returns its id. Throws InputError (see ConstraintGraph).
-  int add_constraint(ConstraintEdge edge);
-  /// Adds edges sharing one closure (DESIGN §2.3); returns the first id.
-  int add_constraint_family(EdgeFamily family);
-  /// Removes an edge and its multiplier.
-  void remove_constraint(const std::string& name);
+  /// Adds an edge; returns its stable id. Throws InputError (see
+  /// ConstraintGraph).
+  EdgeId add_constraint(ConstraintEdge edge) override;
+  /// Adds edges sharing one closure (DESIGN §2.3); returns their ids.
+  std::vector<EdgeId> add_constraint_family(EdgeFamily family);
+  /// Removes an edge and its multiplier; returns λ and ρ at removal (pass
+  /// them back as lambda_init / rho_init to restore the edge). Other edges'
+  /// ids, duals and histories are unaffected.
+  DualValue remove_constraint(EdgeId id) override;
+  DualValue remove_constraint(const std::string& name);
+  std::optional<EdgeId> find_constraint(const std::string& name) const override;
+  DualValue dual_value(EdgeId id) const override;
 
   /// One inner iteration. `closure`, when given, is called with gradients
   /// enabled and must compute the task loss and call backward(); otherwise
@@ -203,8 +210,8 @@ class Optimizer : public torch::optim::Optimizer {
   SolverOptions solver_;
   StepStats stats_;
   ComputeCounters counters_;
-  /// Per edge name: (value, predicted change) of the previous step.
-  std::unordered_map<std::string, std::pair<double, double>> previous_;
+  /// Per edge: (value, predicted change) of the previous step.
+  std::unordered_map<EdgeId, std::pair<double, double>> previous_;
   int64_t steps_ = 0;
   /// Per block: current trust radius r_v, and the edges it solved for at the
   /// previous step (with whether that step was clipped).
