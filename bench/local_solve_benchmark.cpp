@@ -35,9 +35,9 @@ void BM_OptimizerStep(benchmark::State& state) {
   torch::manual_seed(0);
   auto w = (torch::randn({d}) * 0.01).requires_grad_(true);
   galt::SolverOptions so;
-  so.fused = state.range(2) != 0;
-  so.fused_min_per_edge = 0;  // measure the path itself
-  so.lagrangian_metric = true;
+  so.block.fused = state.range(2) != 0;
+  so.block.fused_min_per_edge = 0;  // measure the path itself
+  so.block.lagrangian_metric = true;
   galt::Optimizer opt({w}, galt::OptimizerOptions(1e-3), so);
   std::vector<at::Tensor> jac;
   for (int64_t e = 0; e < k; ++e) {

@@ -137,7 +137,7 @@ StepTiming step_timing(int k, int reps, bool fused = true) {
     groups.emplace_back(b.params,
                         std::make_unique<OptimizerOptions>(OptimizerOptions(1e-3).name(b.name)));
   SolverOptions solver;
-  solver.fused = fused;
+  solver.block.fused = fused;
   Optimizer galt(std::move(groups), OptimizerOptions(1e-3), solver);
   EdgeFamily fam;
   for (int e = 0; e < k; ++e)

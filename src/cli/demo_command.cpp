@@ -147,7 +147,7 @@ void register_demo(CLI::App& app) {
   cmd->add_option("--inner-steps", o->solver.dual.inner_steps, "K_in: inner steps per dual update")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--rho-max", o->solver.dual.rho_max, "ceiling of the penalty ρ")->check(CLI::PositiveNumber);
-  cmd->add_option("--trust-radius", o->solver.trust_radius,
+  cmd->add_option("--trust-radius", o->solver.trust.radius,
                   "initial trust radius, in AdamW steps (0: unbounded)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--trace", o->trace, "print every GALT step's edge statistics to stderr");

@@ -7,18 +7,10 @@
 #include <vector>
 
 #include "galt/graph/constraint_graph.h"
-#include "galt/solve/optimizer.h"
+#include "galt/solve/block_step.h"
+#include "galt/solve/compute_counters.h"
 
 namespace galt {
-
-/// Where one edge's Jacobian w.r.t. one tensor lives: row `row` of `matrix`
-/// ([m, numel]); an undefined matrix means the Jacobian is zero. Families
-/// store all their edges' rows in one matrix, so a block's U is usually a
-/// view, not a copy.
-struct JacobianRow {
-  at::Tensor matrix;
-  int64_t row = 0;
-};
 
 struct EdgeJacobians {
   std::vector<double> values;  ///< C_e = value − margin

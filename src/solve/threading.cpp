@@ -11,7 +11,24 @@ namespace galt {
 namespace {
 using SetThreads = void (*)(int);
 using GetConfig = char* (*)();
+using GetThreads = int (*)();
 }  // namespace
+
+ScopedBlasThreads::ScopedBlasThreads(int threads) {
+  if (threads <= 0) return;
+  auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (get == nullptr || set == nullptr) return;
+  previous_ = get();
+  if (previous_ != threads) set(threads);
+  else previous_ = 0;
+}
+
+ScopedBlasThreads::~ScopedBlasThreads() {
+  if (previous_ <= 0) return;
+  auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (set != nullptr) set(previous_);
+}
 
 std::string blas_info() {
   auto get = reinterpret_cast<GetConfig>(dlsym(RTLD_DEFAULT, "openblas_get_config"));

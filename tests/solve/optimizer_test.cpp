@@ -55,10 +55,9 @@ void train_pair(bool with_inactive_edge, bool parallel) {
   TinyNet ref;
   TinyNet net = copy_of(ref);
   torch::optim::AdamW adamw(ref->parameters(), torch::optim::AdamWOptions(3e-3));
-  SolverOptions so;
-  so.parallel_blocks = parallel;
   Optimizer galt(two_blocks(net, OptimizerOptions(3e-3), OptimizerOptions(3e-3)),
-                 OptimizerOptions(3e-3), so);
+                 OptimizerOptions(3e-3));
+  if (parallel) galt.set_executor(std::make_shared<ThreadExecutor>(2));
   if (with_inactive_edge) {
     ConstraintEdge e;
     e.name = "always_satisfied";
@@ -231,7 +230,7 @@ TEST(Optimizer, ViolatedConstraintIsDrivenToFeasibility) {
 TEST(Optimizer, TrustRadiusClipsTheCorrection) {
   auto w = torch::zeros({10}).requires_grad_(true);
   SolverOptions so;
-  so.trust_radius = 1e-3 / (1e-2 * std::sqrt(10.0));  // radius 1e-3 in parameter units
+  so.trust.radius = 1e-3 / (1e-2 * std::sqrt(10.0));  // radius 1e-3 in parameter units
   Optimizer opt({w}, OptimizerOptions(1e-2).weight_decay(0), so);
   opt.add_constraint(
       {.name = "far", .sense = Sense::kEquality, .value = [&] { return w.sum() - 100.0; }});
@@ -270,7 +269,9 @@ TEST(Optimizer, CheckpointRoundTripRestoresMomentsAndMultipliers) {
   std::ostringstream buf;
   out.save_to(buf);
   auto y = x.detach().clone().requires_grad_(true);
-  Optimizer other({y}, OptimizerOptions(1e-2));
+  SolverOptions fresh;
+  fresh.trust.radius = 0.7;  // the checkpoint's radius must replace it
+  Optimizer other({y}, OptimizerOptions(1e-2), fresh);
   other.add_constraint({.name = "c", .value = [&] { return y.sum() - 1.0; }});
   torch::serialize::InputArchive in;
   std::istringstream ibuf(buf.str());
@@ -280,6 +281,8 @@ TEST(Optimizer, CheckpointRoundTripRestoresMomentsAndMultipliers) {
   EXPECT_DOUBLE_EQ(other.duals().dual(0).rho, opt.duals().dual(0).rho);
   EXPECT_TRUE(torch::equal(other.graph().blocks()[0].state()[0].exp_avg_sq,
                            opt.graph().blocks()[0].state()[0].exp_avg_sq));
+  EXPECT_DOUBLE_EQ(other.trust_region(0).radius(), opt.trust_region(0).radius());
+  EXPECT_NE(other.trust_region(0).radius(), 0.7);
 }
 
 }  // namespace
@@ -337,7 +340,7 @@ TEST(Optimizer, LagrangianMetricTracksTheLagrangianGradient) {
   auto w = torch::zeros({4}).requires_grad_(true);
   const auto a = torch::tensor({1.0f, 2.0f, 0.0f, -1.0f});
   SolverOptions so;
-  so.lagrangian_metric = true;
+  so.block.lagrangian_metric = true;
   Optimizer opt({w}, OptimizerOptions(1e-2).weight_decay(0), so);
   opt.add_constraint({.name = "eq", .sense = Sense::kEquality, .rho_init = 1.0, .value = [&] {
                         return (a * w).sum() - 1.0;
@@ -379,10 +382,10 @@ FusedRun run_fused(bool fused, bool lagrangian_metric) {
   groups.emplace_back(std::vector<at::Tensor>{w2},
                       std::make_unique<OptimizerOptions>(OptimizerOptions(1e-2).name("b")));
   SolverOptions so;
-  so.fused = fused;
-  so.fused_min_per_edge = 0;  // this block is small: force the fused path
-  so.lagrangian_metric = lagrangian_metric;
-  so.trust_radius = 0.5;
+  so.block.fused = fused;
+  so.block.fused_min_per_edge = 0;  // this block is small: force the fused path
+  so.block.lagrangian_metric = lagrangian_metric;
+  so.trust.radius = 0.5;
   so.dual.inner_steps = 3;
   Optimizer opt(std::move(groups), OptimizerOptions(1e-2).weight_decay(1e-2), so);
   opt.add_constraint(

@@ -19,6 +19,19 @@ struct ThreadConfig {
 /// solves, element-wise work). Returns what was set.
 ThreadConfig configure_threads(int cores = 0, bool prefer_intra_op = false);
 
+/// While alive, OpenBLAS uses `threads` threads (0: leave it as it is); the
+/// previous count is restored on destruction. A no-op without OpenBLAS.
+class ScopedBlasThreads {
+ public:
+  explicit ScopedBlasThreads(int threads);
+  ~ScopedBlasThreads();
+  ScopedBlasThreads(const ScopedBlasThreads&) = delete;
+  ScopedBlasThreads& operator=(const ScopedBlasThreads&) = delete;
+
+ private:
+  int previous_ = 0;
+};
+
 /// The loaded BLAS, e.g. "OpenBLAS 0.3.21 NO_AFFINITY Haswell MAX_THREADS=64",
 /// or "unknown (not OpenBLAS)" when the reference BLAS is in use.
 std::string blas_info();

@@ -160,10 +160,10 @@ class GaltMethod : public ContinualMethod {
     solver.dual.rule = rule_ == 0 ? PenaltyRule::kClassical : PenaltyRule::kAVBD;
     solver.dual.growth = growth_;
     if (rho_max_ > 0) solver.dual.rho_max = rho_max_;
-    if (trust_radius_ >= 0) solver.trust_radius = trust_radius_;
-    solver.adaptive_trust = adaptive_trust_;
-    solver.lagrangian_metric = lagrangian_metric_;
-    solver.fused = fused_;
+    if (trust_radius_ >= 0) solver.trust.radius = trust_radius_;
+    solver.trust.adaptive = adaptive_trust_;
+    solver.block.lagrangian_metric = lagrangian_metric_;
+    solver.block.fused = fused_;
     opt_ = std::make_unique<Optimizer>(std::move(groups), OptimizerOptions(p.lr), solver);
 
     if (ctx.safety) {
