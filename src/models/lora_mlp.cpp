@@ -97,6 +97,26 @@ std::vector<ParamBlock> LoRAMLPImpl::blocks() {
   return out;
 }
 
+std::optional<BlockChain> LoRAMLPImpl::chain() {
+  // With the base unfrozen, a layer is two blocks (base<i>, lora<i>): no chain.
+  if (!base_frozen_) return std::nullopt;
+  BlockChain c;
+  const double scale = alpha_ / static_cast<double>(rank_);
+  for (size_t i = 0; i < base_w_.size(); ++i) {
+    const at::Tensor W = base_w_[i], B0 = base_b_[i], A = lora_a_[i], B = lora_b_[i];
+    c.stages.push_back([W, B0, A, B, scale](const at::Tensor& z) {
+      const at::Tensor none;
+      auto up = tapped_linear(tapped_linear(z, A, none), B, none);
+      return torch::relu(torch::nn::functional::linear(z, W, B0) + scale * up);
+    });
+    c.out_dim.push_back(W.size(0));
+  }
+  const at::Tensor HW = head_w_, HB = head_b_;
+  c.stages.push_back([HW, HB](const at::Tensor& z) { return tapped_linear(z, HW, HB); });
+  c.out_dim.push_back(HW.size(0));
+  return c;
+}
+
 std::shared_ptr<ClassifierImpl> LoRAMLPImpl::clone_model() const {
   return std::shared_ptr<LoRAMLPImpl>(new LoRAMLPImpl(CloneTag{}, *this));
 }

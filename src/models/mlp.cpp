@@ -61,6 +61,21 @@ std::vector<ParamBlock> MLPImpl::blocks() {
   return out;
 }
 
+std::optional<BlockChain> MLPImpl::chain() {
+  if (blocks().size() != layers_.size()) return std::nullopt;  // a frozen layer is no block
+  BlockChain c;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const bool last = i + 1 == layers_.size();
+    const at::Tensor w = layers_[i]->weight, b = layers_[i]->bias;
+    c.stages.push_back([w, b, last](const at::Tensor& z) {
+      auto y = tapped_linear(z, w, b);
+      return last ? y : torch::relu(y);
+    });
+    c.out_dim.push_back(w.size(0));
+  }
+  return c;
+}
+
 std::shared_ptr<ClassifierImpl> MLPImpl::clone_model() const {
   std::shared_ptr<MLPImpl> copy;
   {

@@ -167,3 +167,27 @@ TEST(LoRAMLP, BadArgumentsAreInputErrors) {
 
 }  // namespace
 }  // namespace galt::models
+
+namespace galt::models {
+namespace {
+
+TEST(LoRAMLP, ChainOfItsBlocksEqualsForward) {
+  torch::manual_seed(0);
+  MLP base(std::vector<int64_t>{20, 16, 12, 4});
+  LoRAMLP lora(*base, 3);
+  {
+    torch::NoGradGuard g;  // non-zero adapters, so the chain's up-path matters
+    for (auto& b : lora->blocks())
+      for (auto& p : b.params) p.add_(torch::randn_like(p) * 0.1);
+  }
+  const auto c = lora->chain();
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->size(), lora->blocks().size());
+  const auto x = torch::rand({5, 20});
+  EXPECT_TRUE(torch::allclose(c->forward(x), lora->forward(x), 1e-5, 1e-6));
+  lora->unfreeze_base();
+  EXPECT_FALSE(lora->chain().has_value());
+}
+
+}  // namespace
+}  // namespace galt::models

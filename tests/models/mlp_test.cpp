@@ -144,3 +144,24 @@ TEST(MLP, LearnsASmallProblem) {
 
 }  // namespace
 }  // namespace galt::models
+
+namespace galt::models {
+namespace {
+
+TEST(MLP, ChainOfItsBlocksEqualsForward) {
+  torch::manual_seed(4);
+  MLP net({6, 5, 4, 3});
+  const auto c = net->chain();
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->size(), net->blocks().size());
+  EXPECT_EQ(c->out_dim, (std::vector<int64_t>{5, 4, 3}));
+  const auto x = torch::randn({7, 6});
+  EXPECT_TRUE(torch::allclose(c->forward(x), net->forward(x)));
+  // A frozen layer is no block: the chain no longer matches blocks().
+  net->layer(0)->weight.set_requires_grad(false);
+  net->layer(0)->bias.set_requires_grad(false);
+  EXPECT_FALSE(net->chain().has_value());
+}
+
+}  // namespace
+}  // namespace galt::models

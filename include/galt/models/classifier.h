@@ -7,8 +7,11 @@
 #include <torch/nn/module.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "galt/graph/block_chain.h"
 
 namespace galt::models {
 
@@ -30,6 +33,11 @@ class ClassifierImpl : public torch::nn::Module {
   /// Trainable parameters grouped into blocks (one per layer / adapter /
   /// head), in forward order. Frozen tensors never appear.
   virtual std::vector<ParamBlock> blocks() = 0;
+  /// The model as a chain of its blocks — stage v uses exactly the tensors of
+  /// blocks()[v] (plus frozen ones) — when it can be cut that way
+  /// (DESIGN §4: local steps, forward edges); nullopt otherwise. The stages
+  /// hold the model's own tensors (shared storage).
+  virtual std::optional<BlockChain> chain() { return std::nullopt; }
   /// A deep copy: same weights and frozen/trainable state, independent
   /// storage. Used for frozen teachers and per-seed restarts.
   virtual std::shared_ptr<ClassifierImpl> clone_model() const = 0;

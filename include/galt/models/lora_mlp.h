@@ -31,6 +31,9 @@ class LoRAMLPImpl : public ClassifierImpl {
   /// layer), then "head" ({weight, bias}). While the base is unfrozen
   /// (unfreeze_base()), block "base{i}" ({weight, bias}) precedes "lora{i}".
   std::vector<ParamBlock> blocks() override;
+  /// One stage per block of blocks() (the trainable ones; nullopt while the
+  /// base of a LoRA-MLP is unfrozen, since its blocks then split layers).
+  std::optional<BlockChain> chain() override;
   /// Deep copy (adapters, head, base and its frozen state); draws no random
   /// numbers.
   std::shared_ptr<ClassifierImpl> clone_model() const override;

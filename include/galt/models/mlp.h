@@ -30,6 +30,9 @@ class MLPImpl : public ClassifierImpl {
   /// Blocks "fc1", "fc2", … (tensors with requires_grad off are left out,
   /// and a block left empty is dropped).
   std::vector<ParamBlock> blocks() override;
+  /// One stage per block of blocks() (the trainable ones; nullopt while the
+  /// base of a LoRA-MLP is unfrozen, since its blocks then split layers).
+  std::optional<BlockChain> chain() override;
   /// Deep copy on the same device and dtype, with the same requires_grad
   /// flags and train/eval mode. Leaves torch's global generator untouched, so
   /// cloning teachers does not shift a seeded run's random stream.

@@ -1,0 +1,53 @@
+#include "galt/solve/forward_edges.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+
+#include "galt/error.h"
+
+namespace galt {
+
+ForwardEdges::ForwardEdges(BlockChain chain, std::vector<std::string> block_names,
+                           ForwardEdgeOptions options)
+    : chain_(std::move(chain)), names_(std::move(block_names)), options_(options) {
+  if (names_.size() != chain_.size())
+    throw InputError("forward edges: " + std::to_string(names_.size()) + " block names for " +
+                     std::to_string(chain_.size()) + " stages");
+  if (!(options_.tol > 0) || options_.probe_rows < 1)
+    throw InputError("forward edges: need tol > 0 and probe_rows ≥ 1");
+  refs_.resize(chain_.size() > 0 ? chain_.size() - 1 : 0);
+}
+
+std::vector<ConstraintEdge> ForwardEdges::edges() {
+  std::vector<ConstraintEdge> out;
+  for (size_t v = 0; v < refs_.size(); ++v) {
+    ConstraintEdge e;
+    e.name = "forward_" + names_[v];
+    e.channel = Channel::kForward;
+    e.margin = options_.tol;
+    e.blocks = {names_[v]};
+    e.value = [this, v] { return drift(v); };
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+at::Tensor ForwardEdges::drift(size_t v) const {
+  const auto& r = refs_[v];
+  if (!r.in.defined()) return torch::zeros({}) - 1.0 + options_.tol;  // no reference yet
+  const auto out = chain_.stages[v](r.in);
+  return (out - r.out).pow(2).mean() / r.scale;
+}
+
+void ForwardEdges::refresh(const at::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  at::Tensor z = x.narrow(0, 0, std::min<int64_t>(options_.probe_rows, x.size(0)));
+  for (size_t v = 0; v < refs_.size(); ++v) {
+    const auto out = chain_.stages[v](z);
+    refs_[v] = {z, out, out.pow(2).mean().item<double>() + 1e-8};
+    z = out;
+  }
+}
+
+}  // namespace galt
