@@ -193,6 +193,131 @@ StepTiming step_timing(int k, int reps, bool fused = true) {
   return t;
 }
 
+// gda_ratio: the same GALT step (k = 8 family edges evaluated — refreshed —
+// every step) against Lagrangian gradient descent–ascent on the same rows and
+// model, as src/train/methods/lagrangian_gda.cpp does it: task forward,
+// constraint-rows forward, one backward of task + Σ λ_e C_e, AdamW, λ ascent.
+struct GdaTiming {
+  double galt = 0, gda = 0;
+};
+GdaTiming gda_timing(int k, int reps) {
+  torch::manual_seed(0);
+  const std::vector<int64_t> sizes{784, 256, 256, 10};
+  models::MLP galt_net(sizes), gda_net(sizes);
+  {
+    torch::NoGradGuard g;
+    auto a = galt_net->parameters(), b = gda_net->parameters();
+    for (size_t i = 0; i < a.size(); ++i) b[i].copy_(a[i]);
+  }
+  auto x = torch::rand({128, 784});
+  auto y = torch::randint(0, 10, {128});
+  auto probes = torch::rand({16 * k, 784});
+  auto edge_values = [k](const at::Tensor& logits) {
+    auto p = torch::softmax(logits, 1);
+    std::vector<at::Tensor> v;
+    for (int e = 0; e < k; ++e) v.push_back(p.narrow(0, 16 * e, 16).select(1, e % 10).mean());
+    return torch::stack(v);
+  };
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  for (auto& b : galt_net->blocks())
+    groups.emplace_back(b.params,
+                        std::make_unique<OptimizerOptions>(OptimizerOptions(1e-3).name(b.name)));
+  Optimizer galt(std::move(groups), OptimizerOptions(1e-3));
+  EdgeFamily fam;
+  for (int e = 0; e < k; ++e) fam.edges.push_back({.name = "p" + std::to_string(e), .margin = 0.0});
+  fam.values = [&] { return edge_values(galt_net->forward(probes)); };
+  fam.rows.assign(k, 16);
+  galt.add_constraint_family(fam);
+  torch::optim::AdamW adamw(gda_net->parameters(), torch::optim::AdamWOptions(1e-3));
+  std::vector<double> lambda(k, 0.0);
+  auto galt_step = [&] {
+    galt.zero_grad();
+    torch::nn::functional::cross_entropy(galt_net->forward(x), y).backward();
+    galt.step();
+  };
+  auto gda_step = [&] {
+    adamw.zero_grad();
+    auto loss = torch::nn::functional::cross_entropy(gda_net->forward(x), y);
+    const auto c = edge_values(gda_net->forward(probes));
+    loss = loss + (torch::tensor(lambda, c.options()) * c).sum();
+    loss.backward();
+    adamw.step();
+    const auto cd = c.detach().to(torch::kDouble);
+    const double* h = cd.data_ptr<double>();
+    for (int e = 0; e < k; ++e) lambda[e] = std::max(0.0, lambda[e] + 0.5 * h[e]);
+  };
+  for (int i = 0; i < 5; ++i) {
+    galt_step();
+    gda_step();
+  }
+  std::vector<double> g, a;
+  for (int i = 0; i < reps; ++i) {
+    g.push_back(median_seconds(1, galt_step));
+    a.push_back(median_seconds(1, gda_step));
+  }
+  std::sort(g.begin(), g.end());
+  std::sort(a.begin(), a.end());
+  return {g[g.size() / 2], a[a.size() / 2]};
+}
+
+// threads2_speedup: the block phase (Optimizer's StepStats::solve_seconds) of
+// one inner iteration on 2 threads ÷ on 1, for a 4-block MLP 784-400-400-400-10
+// with k = 8 active family edges touching every block (block Jacobi: one
+// colour of 4 blocks). Interleaved, medians.
+struct ThreadTiming {
+  double serial = 0, threaded = 0;
+};
+ThreadTiming thread_timing(int reps) {
+  const int k = 8;
+  const std::vector<int64_t> sizes{784, 400, 400, 400, 10};
+  auto make = [&](std::shared_ptr<Executor> ex) {
+    torch::manual_seed(0);
+    auto net = std::make_shared<models::MLP>(sizes);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    for (auto& b : (*net)->blocks())
+      groups.emplace_back(b.params,
+                          std::make_unique<OptimizerOptions>(OptimizerOptions(1e-3).name(b.name)));
+    auto opt = std::make_shared<Optimizer>(std::move(groups), OptimizerOptions(1e-3));
+    opt->set_executor(std::move(ex));
+    auto probes = torch::rand({16 * k, 784});
+    EdgeFamily fam;
+    for (int e = 0; e < k; ++e)
+      fam.edges.push_back(
+          {.name = "p" + std::to_string(e), .sense = Sense::kEquality, .margin = 0.05});
+    fam.values = [net, probes, k] {
+      auto p = torch::softmax((*net)->forward(probes), 1);
+      std::vector<at::Tensor> v;
+      for (int e = 0; e < k; ++e) v.push_back(p.narrow(0, 16 * e, 16).select(1, e % 10).mean());
+      return torch::stack(v);
+    };
+    fam.rows.assign(k, 16);
+    opt->add_constraint_family(fam);
+    return std::make_pair(net, opt);
+  };
+  auto [net1, opt1] = make(std::make_shared<SerialExecutor>());
+  auto [net2, opt2] = make(std::make_shared<ThreadExecutor>(2));
+  auto x = torch::rand({128, 784});
+  auto y = torch::randint(0, 10, {128});
+  auto step = [&](models::MLP& net, Optimizer& opt) {
+    opt.zero_grad();
+    torch::nn::functional::cross_entropy(net->forward(x), y).backward();
+    opt.step();
+    return opt.last_stats().solve_seconds;
+  };
+  for (int i = 0; i < 5; ++i) {
+    step(*net1, *opt1);
+    step(*net2, *opt2);
+  }
+  std::vector<double> a, b;
+  for (int i = 0; i < reps; ++i) {
+    a.push_back(step(*net1, *opt1));
+    b.push_back(step(*net2, *opt2));
+  }
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return {a[a.size() / 2], b[b.size() / 2]};
+}
+
 double gemm_peak_gflops() {
   auto a = torch::rand({1024, 1024}), b = torch::rand({1024, 1024});
   torch::mm(a, b);
@@ -205,6 +330,7 @@ struct Options {
   int64_t max_d = 10000000;
   int reps = 40;
   int threads = 0;
+  bool steps_only = false;
 };
 
 void run(const Options& o) {
@@ -216,6 +342,7 @@ void run(const Options& o) {
   j["threads"] = {{"cores", tc.cores}, {"intra_op", tc.intra_op}, {"blas", tc.blas}};
   j["blas"] = blas;
   torch::manual_seed(0);
+  if (!o.steps_only) {
   j["max_rel_err"] = max_rel_err(torch::kFloat64);
   j["max_rel_err_float32"] = max_rel_err(torch::kFloat32);
   std::fprintf(stderr, "  max_rel_err (double) %.3g, (float) %.3g\n",
@@ -223,6 +350,7 @@ void run(const Options& o) {
   j["solve"] = solve_timings(o.max_d);
   j["solve_scaling"] = {{"d_exponent_at_k8", slope(j["solve"], "d", "k", 8)},
                         {"k_exponent_at_d1e6", slope(j["solve"], "k", "d", 1000000)}};
+  }
   j["gemm_peak_gflops"] = gemm_peak_gflops();
   nlohmann::json ratio, detail;
   double adamw_gflops = 0;
@@ -252,6 +380,21 @@ void run(const Options& o) {
                  "%.5f s, ratio %.3f\n",
                  t.galt, t.evaluate, t.solve, t.adamw, t.galt / t.adamw);
   }
+  {
+    const GdaTiming t = gda_timing(8, o.reps);
+    j["gda_ratio"] = t.galt / t.gda;
+    detail["gda_k8"] = {{"galt_seconds", t.galt}, {"gda_seconds", t.gda}};
+    std::fprintf(stderr, "  step k=8 vs Lagrangian GDA: GALT %.5f s, GDA %.5f s, ratio %.3f\n",
+                 t.galt, t.gda, t.galt / t.gda);
+  }
+  {
+    const ThreadTiming t = thread_timing(o.reps);
+    j["threads2_speedup"] = t.serial / t.threaded;
+    detail["block_phase_4_blocks"] = {{"serial_seconds", t.serial},
+                                      {"threads2_seconds", t.threaded}};
+    std::fprintf(stderr, "  block phase, 4 blocks, k=8: 1 thread %.5f s, 2 threads %.5f s, speedup %.3f\n",
+                 t.serial, t.threaded, t.serial / t.threaded);
+  }
   j["step_ratio"] = ratio;
   j["step_seconds"] = detail;
   j["adamw_gflops"] = adamw_gflops;
@@ -280,6 +423,8 @@ void register_bench_solver(CLI::App& bench) {
   cmd->add_option("--reps", o->reps, "timed repetitions per step measurement")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", o->threads, "cores to use (0: all)");
+  cmd->add_flag("--steps-only", o->steps_only,
+                "only the step measurements (step_ratio, gda_ratio, threads2_speedup)");
   cmd->callback([o] { run(*o); });
 }
 
