@@ -75,18 +75,27 @@ void run_continual(const ContinualArgs& a) {
   const int64_t per_run = runner.steps_per_run();
   report::Progress progress("continual " + p.name,
                             per_run * static_cast<int64_t>(p.methods.size() * p.seeds.size()));
-  runner.on_step([&](const std::string& m, uint64_t seed, int64_t step, int64_t) {
-    if (step % 50 == 0) progress.advance(50, m + " seed " + std::to_string(seed));
-  });
-  runner.on_run([&](const std::string& m, uint64_t seed, const train::SeedRun& r) {
-    progress.advance(per_run % 50, "");
-    const auto& h = r.headline(p.scenario);
-    char buf[200];
-    std::snprintf(buf, sizeof buf, "%s seed %llu: final avg acc %.3f, forgetting %.3f, %.1f s",
-                  m.c_str(), static_cast<unsigned long long>(seed),
-                  train::final_average_accuracy(h), train::forgetting_max(h), r.wall_seconds);
-    progress.advance(0, buf);
-  });
+  // Progress: a bar every 50 steps and a line per finished run.
+  struct ProgressOutput : train::RunCallback {
+    report::Progress& progress;
+    int64_t per_run;
+    train::Scenario scenario;
+    ProgressOutput(report::Progress& pr, int64_t n, train::Scenario s)
+        : progress(pr), per_run(n), scenario(s) {}
+    void step_taken(const std::string& m, uint64_t seed, int64_t step, int64_t) override {
+      if (step % 50 == 0) progress.advance(50, m + " seed " + std::to_string(seed));
+    }
+    void run_finished(const std::string& m, uint64_t seed, const train::SeedRun& r) override {
+      progress.advance(per_run % 50, "");
+      const auto& h = r.headline(scenario);
+      char buf[200];
+      std::snprintf(buf, sizeof buf, "%s seed %llu: final avg acc %.3f, forgetting %.3f, %.1f s",
+                    m.c_str(), static_cast<unsigned long long>(seed),
+                    train::final_average_accuracy(h), train::forgetting_max(h), r.wall_seconds);
+      progress.advance(0, buf);
+    }
+  };
+  runner.add_callback(std::make_shared<ProgressOutput>(progress, per_run, p.scenario));
   const auto result = runner.run();
   progress.finish();
   train::write_bench_reports(result, a.json);

@@ -74,6 +74,11 @@ ContinualRunner::ContinualRunner(ProtocolConfig protocol) : protocol_(std::move(
 
 void ContinualRunner::set_data(data::TrainTest data) { data_ = std::move(data); }
 
+void ContinualRunner::add_callback(std::shared_ptr<RunCallback> callback) {
+  if (!callback) throw InputError("continual runner: the callback is null");
+  callbacks_.push_back(std::move(callback));
+}
+
 int64_t ContinualRunner::steps_per_run() const {
   return static_cast<int64_t>(protocol_.tasks) * protocol_.iterations;
 }
@@ -216,6 +221,7 @@ BenchResult ContinualRunner::run() {
       };
 
       auto t0 = Clock::now();
+      for (auto& cb : callbacks_) cb->begin_run(name, seed);
       method->begin(ctx);
       run.wall_seconds += since(t0);
       measure_safety();
@@ -226,6 +232,7 @@ BenchResult ContinualRunner::run() {
         for (auto c : tasks[t].classes) ctx.seen_mask[c] = true;
         data::BatchSampler sampler(train[t].size(), p.batch, task_seed(seed, t, 29), true);
         t0 = Clock::now();
+        for (auto& cb : callbacks_) cb->begin_task(name, seed, static_cast<int>(t));
         method->begin_task(ctx);
         run.wall_seconds += since(t0);
         for (int64_t it = 0; it < p.iterations; ++it) {
@@ -246,7 +253,7 @@ BenchResult ContinualRunner::run() {
             check_finite_parameters(*ctx.model, name, seed, static_cast<int>(t), it);
             measure_safety();
           }
-          if (on_step_) on_step_(name, seed, ctx.step, steps_per_run());
+          for (auto& cb : callbacks_) cb->step_taken(name, seed, ctx.step, steps_per_run());
         }
         check_finite_parameters(*ctx.model, name, seed, static_cast<int>(t), p.iterations);
 
@@ -283,7 +290,7 @@ BenchResult ContinualRunner::run() {
         run.wall_seconds += since(t0);
       }
       run.duals = method->dual_traces();
-      if (on_run_) on_run_(name, seed, run);
+      for (auto& cb : callbacks_) cb->run_finished(name, seed, run);
       result.methods[mi].runs.push_back(std::move(run));
     }
   }

@@ -165,3 +165,42 @@ TEST(Runner, BadSafetyClassesAreInputErrors) {
 
 }  // namespace
 }  // namespace galt::train
+
+namespace galt::train {
+namespace {
+
+TEST(Runner, CallbacksSeeEveryRunTaskAndStepInOrder) {
+  struct Log : RunCallback {
+    std::vector<std::string> events;
+    int64_t steps = 0;
+    void begin_run(const std::string& m, uint64_t s) override {
+      events.push_back("run " + m + " " + std::to_string(s));
+    }
+    void begin_task(const std::string&, uint64_t, int task) override {
+      events.push_back("task " + std::to_string(task));
+    }
+    void step_taken(const std::string&, uint64_t, int64_t step, int64_t per_run) override {
+      EXPECT_EQ(step, ++steps);
+      EXPECT_EQ(per_run, 30);
+    }
+    void run_finished(const std::string& m, uint64_t, const SeedRun& r) override {
+      events.push_back("done " + m);
+      EXPECT_EQ(r.counters.steps, steps);
+    }
+  };
+  ContinualRunner runner(testing::tiny_protocol({"adamw"}));
+  runner.set_data(testing::synthetic_data());
+  auto log = std::make_shared<Log>();
+  runner.add_callback(log);
+  runner.run();
+  ASSERT_EQ(log->events.size(), 7u);
+  EXPECT_EQ(log->events.front(), "run adamw 0");
+  EXPECT_EQ(log->events[1], "task 0");
+  EXPECT_EQ(log->events[5], "task 4");
+  EXPECT_EQ(log->events.back(), "done adamw");
+  EXPECT_EQ(log->steps, 30);
+  EXPECT_THROW(runner.add_callback(nullptr), InputError);
+}
+
+}  // namespace
+}  // namespace galt::train

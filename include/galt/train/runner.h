@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,8 +70,22 @@ struct BenchResult {
   double total_seconds = 0.0;
 };
 
-/// Called after every finished (method, seed) run — for progress output.
-using RunCallback = std::function<void(const std::string& method, uint64_t seed, const SeedRun&)>;
+/// Hooks of a benchmark run, in the optimizer's callback style
+/// (include/galt/solve/callbacks.h): named hooks, called in order. A run is
+/// never stopped early — a partial run would not follow the protocol.
+class RunCallback {
+ public:
+  virtual ~RunCallback() = default;
+  /// Before the first task of a (method, seed) run.
+  virtual void begin_run(const std::string& method, uint64_t seed) {}
+  /// Before each task's first step.
+  virtual void begin_task(const std::string& method, uint64_t seed, int task) {}
+  /// After each training step: `step` steps of `steps_per_run` are done.
+  virtual void step_taken(const std::string& method, uint64_t seed, int64_t step,
+                          int64_t steps_per_run) {}
+  /// After a finished run, with its results.
+  virtual void run_finished(const std::string& method, uint64_t seed, const SeedRun& run) {}
+};
 
 class ContinualRunner {
  public:
@@ -78,12 +93,8 @@ class ContinualRunner {
 
   /// Uses these data instead of loading protocol.dataset (tests, tiny runs).
   void set_data(data::TrainTest data);
-  /// Called after each training step with (method, seed, steps done in this
-  /// run, steps per run); for a progress bar.
-  void on_step(std::function<void(const std::string&, uint64_t, int64_t, int64_t)> f) {
-    on_step_ = std::move(f);
-  }
-  void on_run(RunCallback f) { on_run_ = std::move(f); }
+  /// Hooks called during run() (progress output, logging).
+  void add_callback(std::shared_ptr<RunCallback> callback);
 
   /// Runs every method × seed. Throws galt::InputError for a bad protocol
   /// (unknown method or option, bad safety classes, missing data) before any
@@ -98,8 +109,7 @@ class ContinualRunner {
   void validate() const;
   ProtocolConfig protocol_;
   std::optional<data::TrainTest> data_;
-  std::function<void(const std::string&, uint64_t, int64_t, int64_t)> on_step_;
-  RunCallback on_run_;
+  std::vector<std::shared_ptr<RunCallback>> callbacks_;
 };
 
 }  // namespace galt::train
