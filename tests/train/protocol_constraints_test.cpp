@@ -1,6 +1,8 @@
 // The protocol's constraint set (protocol_constraints.h): its edges, its row
 // draw (a function of run seed and step only), the per-example trick on its
-// family.
+// family, and — through TrainingContext::constraint_observer — that GALT,
+// Lagrangian GDA and the soft penalty all see the same constraint values on
+// the same rows at the same step.
 #include "galt/train/protocol_constraints.h"
 
 #include <gtest/gtest.h>
@@ -77,6 +79,66 @@ struct Scene {
     return ctx;
   }
 };
+
+// One training step of `method` at `step`, as the runner would reach it
+// (begin, the two finished tasks' end_task, begin_task of task 2); returns
+// every constraint evaluation it made.
+std::vector<ConstraintObservation> observe_one_step(Scene& s, const std::string& method,
+                                                    int64_t step) {
+  std::vector<AnchorSet> anchors;
+  WorkCounters counters;
+  TrainingContext ctx = s.context(&anchors, &counters, step);
+  std::vector<ConstraintObservation> seen;
+  ctx.constraint_observer = [&seen](const ConstraintObservation& o) { seen.push_back(o); };
+  auto m = make_method(method, {}, s.p);
+  m->begin(ctx);
+  for (const auto& a : s.anchors) {
+    anchors.push_back(a);
+    m->end_task(ctx);
+  }
+  m->begin_task(ctx);
+  m->train_step(ctx, s.x, s.y);
+  return seen;
+}
+
+TEST(ProtocolConstraints, EveryConstraintMethodSeesTheSameValuesOnTheSameRows) {
+  Scene s;
+  const int64_t step = 17;
+  // The reference: the constraint set evaluated directly on the initial model.
+  std::vector<ConstraintObservation> direct;
+  {
+    WorkCounters counters;
+    auto ctx = s.context(&s.anchors, &counters, step);
+    ctx.constraint_observer = [&](const ConstraintObservation& o) { direct.push_back(o); };
+    protocol_constraint_family(ctx, s.p.constraint_batch).values();
+  }
+  ASSERT_EQ(direct.size(), 1u);
+  const auto& want = direct[0];
+  EXPECT_EQ(want.names, (std::vector<std::string>{"retain_task0", "retain_task1", "safety"}));
+  EXPECT_EQ(want.rows, (std::vector<int64_t>{4, 4, 4}));
+  // Exactly equal, not to rounding: every method calls the same values()
+  // closure on a bit-identical copy of the model and the same rows before
+  // its first update (GALT's call runs under a TapRecorder in grad mode,
+  // which records the linear maps but does not change the arithmetic).
+  for (const std::string method : {"galt", "lagrangian_gda", "soft_penalty"}) {
+    const auto seen = observe_one_step(s, method, step);
+    ASSERT_EQ(seen.size(), 1u) << method << ": one constraint evaluation per step";
+    EXPECT_EQ(seen[0].step, step) << method;
+    EXPECT_EQ(seen[0].names, want.names) << method;
+    EXPECT_EQ(seen[0].margins, want.margins) << method;
+    EXPECT_EQ(seen[0].rows, want.rows) << method;
+    ASSERT_EQ(seen[0].values.size(), want.values.size()) << method;
+    for (size_t e = 0; e < want.values.size(); ++e)
+      EXPECT_EQ(seen[0].values[e], want.values[e]) << method << ", edge " << want.names[e];
+  }
+  // At another step the draw, and so the values, change (the same for all).
+  const auto gda = observe_one_step(s, "lagrangian_gda", step + 1);
+  const auto soft = observe_one_step(s, "soft_penalty", step + 1);
+  ASSERT_EQ(gda.size(), 1u);
+  ASSERT_EQ(soft.size(), 1u);
+  EXPECT_NE(gda[0].values, want.values);
+  EXPECT_EQ(gda[0].values, soft[0].values);
+}
 
 TEST(ProtocolConstraints, EdgesCarryTheProtocolsChannelsLayersAndMargins) {
   Scene s;
