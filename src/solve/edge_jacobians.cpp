@@ -5,7 +5,7 @@
 #include <unordered_map>
 
 #include "galt/error.h"
-#include "galt/graph/linear_tap.h"
+#include "galt/solve/family_jacobians.h"
 
 namespace galt {
 
@@ -61,8 +61,8 @@ std::vector<std::vector<JacobianRow>> empty_rows(const ConstraintGraph& g, int e
   return out;
 }
 
-double checked_value(const at::Tensor& v, const ConstraintEdge& edge) {
-  const double x = v.item<double>() - edge.margin;
+double checked_value(double raw, const ConstraintEdge& edge) {
+  const double x = raw - edge.margin;
   if (!std::isfinite(x))
     throw InputError("constraint edge '" + edge.name + "': value is " + std::to_string(x) +
                      " (NaN/Inf); nothing was updated");
@@ -87,95 +87,6 @@ void autograd_jacobian(const ConstraintGraph& g, int e, const at::Tensor& value,
     const auto [j, t] = in.position[i];
     rows[j][t] = JacobianRow{grads[i].detach().reshape({1, -1}), 0};
   }
-}
-
-// The per-example trick (§2.3): one backward pass of Σ values to every tap's
-// output, then J_e(W) = δ[rows_e]ᵀ x[rows_e], J_e(b) = Σ δ[rows_e], for all
-// member edges at once (one batched product when the row counts are equal).
-bool per_example_jacobians(const ConstraintGraph& g, const EdgeFamily& fam,
-                           const std::vector<int>& members, const at::Tensor& values,
-                           const std::vector<LinearTap>& taps,
-                           std::vector<std::vector<std::vector<JacobianRow>>>& rows,
-                           ComputeCounters& counters) {
-  if (fam.rows.empty() || taps.empty() || !values.requires_grad()) return false;
-  int64_t total = 0;
-  for (auto r : fam.rows) total += r;
-  // Only taps of differentiated tensors matter (a frozen base or teacher run
-  // inside the closure is ignored); each must see the family's whole batch.
-  std::unordered_map<const void*, bool> wanted;
-  for (int e : members)
-    for (const auto& p : inputs_of(g, e).tensors) wanted[p.unsafeGetTensorImpl()] = true;
-  std::vector<LinearTap> used;
-  for (const auto& tap : taps) {
-    const bool w = wanted.count(tap.weight.unsafeGetTensorImpl()) > 0;
-    const bool b = tap.bias.defined() && wanted.count(tap.bias.unsafeGetTensorImpl()) > 0;
-    if (!w && !b) continue;
-    if (tap.input.size(0) != total) return false;
-    used.push_back(tap);
-  }
-  std::unordered_map<const void*, std::vector<std::pair<size_t, bool>>> by_tensor;  // tap, is_bias
-  for (size_t i = 0; i < used.size(); ++i) {
-    by_tensor[used[i].weight.unsafeGetTensorImpl()].push_back({i, false});
-    if (used[i].bias.defined()) by_tensor[used[i].bias.unsafeGetTensorImpl()].push_back({i, true});
-  }
-  for (const auto& [impl, _] : wanted)
-    if (!by_tensor.count(impl)) return false;
-
-  std::vector<at::Tensor> outputs;
-  for (const auto& t : used) outputs.push_back(t.output);
-  auto deltas = torch::autograd::grad({values.sum()}, outputs, {}, false, false, true);
-  counters.backward_passes += 1;
-
-  torch::NoGradGuard no_grad;
-  const auto m = static_cast<int64_t>(members.size());
-  std::vector<int64_t> offset(fam.rows.size() + 1, 0);
-  for (size_t i = 0; i < fam.rows.size(); ++i) offset[i + 1] = offset[i] + fam.rows[i];
-  bool uniform = static_cast<int64_t>(fam.rows.size()) == m;
-  for (size_t i = 0; i < fam.rows.size() && uniform; ++i) uniform = fam.rows[i] == fam.rows[0];
-  // Rows of the members, as [m, ...] slices of an [N, ...] tensor.
-  auto per_member = [&](const at::Tensor& x) -> at::Tensor {
-    if (uniform) return x.reshape({m, fam.rows[0], x.size(1)});
-    return at::Tensor();
-  };
-  // Jacobian matrix [m, numel] of one tensor: the sum over its taps.
-  std::unordered_map<const void*, at::Tensor> matrix;
-  for (const auto& [impl, uses] : by_tensor) {
-    at::Tensor acc;
-    for (const auto& [i, is_bias] : uses) {
-      if (!deltas[i].defined()) continue;
-      const at::Tensor d = deltas[i].detach();
-      const at::Tensor x = used[i].input.detach();
-      at::Tensor part;
-      if (uniform) {
-        const auto dm = per_member(d);  // [m, r, out]
-        part = is_bias ? dm.sum(1) : torch::bmm(dm.transpose(1, 2), per_member(x)).reshape({m, -1});
-      } else {
-        std::vector<at::Tensor> parts;
-        for (int e : members) {
-          const int s = g.sources()[e].slot;
-          const auto ds = d.narrow(0, offset[s], fam.rows[s]);
-          parts.push_back(is_bias ? ds.sum(0)
-                                  : torch::mm(ds.t(), x.narrow(0, offset[s], fam.rows[s])).reshape({-1}));
-        }
-        part = torch::stack(parts);
-      }
-      acc = acc.defined() ? acc + part : part;
-    }
-    if (acc.defined()) matrix[impl] = acc;
-  }
-  for (int64_t r = 0; r < m; ++r) {
-    const int e = members[r];
-    const auto& touched = g.touched_blocks(e);
-    for (size_t j = 0; j < touched.size(); ++j) {
-      const auto& params = g.blocks()[touched[j]].params();
-      for (size_t t = 0; t < params.size(); ++t) {
-        auto it = matrix.find(params[t].unsafeGetTensorImpl());
-        if (it != matrix.end()) rows[e][j][t] = JacobianRow{it->second, r};
-      }
-    }
-    counters.per_example_jacobians += 1;
-  }
-  return true;
 }
 
 // An edge that delivers its value and Jacobian itself: no autograd.
@@ -236,32 +147,46 @@ EdgeJacobians evaluate_edge_jacobians(const ConstraintGraph& g, ComputeCounters&
     const at::Tensor v = edges[e].value();
     counters.edge_evaluations += 1;
     check_scalar(v, edges[e].name);
-    ev.values[e] = checked_value(v, edges[e]);
+    ev.values[e] = checked_value(v.item<double>(), edges[e]);
     autograd_jacobian(g, e, v.reshape({}), false, ev.rows[e], counters);
     counters.jacobian_rows += 1;
   }
-  // Families.
+  // Families: one closure call each; their Jacobians, by the per-example
+  // trick when it applies (§2.3), come from family_jacobians as one matrix
+  // per tensor, so a block's U over a family's edges is a view.
   for (size_t f = 0; f < g.families().size(); ++f) {
     const auto& fam = g.families()[f];
-    std::vector<int> members;
+    std::vector<int> members, slots;
     for (int e = 0; e < num_edges; ++e)
-      if (g.sources()[e].family == static_cast<int>(f)) members.push_back(e);
-    TapRecorder recorder;
-    const at::Tensor vals = fam.values();
-    counters.edge_evaluations += 1;
-    if (!vals.defined() || vals.dim() != 1 ||
-        vals.size(0) != static_cast<int64_t>(fam.edges.size()))
-      throw InputError("edge family '" + fam.edges[0].name +
-                       "': values() must return a 1-dim tensor of " +
-                       std::to_string(fam.edges.size()) + " entries, got " +
-                       (vals.defined() ? std::string(c10::str(vals.sizes())) : std::string("nothing")));
-    const at::Tensor host = vals.detach().to(torch::kFloat64).cpu();
-    for (int e : members) ev.values[e] = checked_value(host[g.sources()[e].slot], edges[e]);
-    counters.jacobian_rows += static_cast<int64_t>(members.size());
-    if (per_example_jacobians(g, fam, members, vals, recorder.taps(), ev.rows, counters)) continue;
-    for (size_t i = 0; i < members.size(); ++i) {
-      const int e = members[i];
-      autograd_jacobian(g, e, vals[g.sources()[e].slot], i + 1 < members.size(), ev.rows[e], counters);
+      if (g.sources()[e].family == static_cast<int>(f)) {
+        members.push_back(e);
+        slots.push_back(g.sources()[e].slot);
+      }
+    if (members.empty()) continue;
+    // Every tensor some member is differentiated against, each once.
+    std::vector<at::Tensor> wrt;
+    std::unordered_map<const void*, size_t> column;
+    for (int e : members)
+      for (const auto& p : inputs_of(g, e).tensors)
+        if (column.emplace(p.unsafeGetTensorImpl(), wrt.size()).second) wrt.push_back(p);
+    FamilyJacobians fj;
+    try {
+      fj = family_jacobians(fam, wrt, counters, slots);
+    } catch (const InputError& err) {
+      throw InputError(std::string(err.what()) + "; nothing was updated");
+    }
+    for (size_t r = 0; r < members.size(); ++r) {
+      const int e = members[r];
+      ev.values[e] = checked_value(fj.values[r], edges[e]);
+      const auto& touched = g.touched_blocks(e);
+      for (size_t j = 0; j < touched.size(); ++j) {
+        const auto& params = g.blocks()[touched[j]].params();
+        for (size_t t = 0; t < params.size(); ++t) {
+          auto it = column.find(params[t].unsafeGetTensorImpl());
+          if (it == column.end() || !fj.matrices[it->second].defined()) continue;
+          ev.rows[e][j][t] = JacobianRow{fj.matrices[it->second], static_cast<int64_t>(r)};
+        }
+      }
     }
   }
   return ev;

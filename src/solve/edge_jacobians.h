@@ -29,10 +29,10 @@ struct EdgeJacobians {
 };
 
 /// Evaluates every edge once. Standalone edges: one closure call and one
-/// backward pass each. Families: one closure call, then one backward pass for
-/// all k edges when the per-example trick applies (every differentiated
-/// tensor is the weight or bias of a recorded tapped_linear with as many rows
-/// as the family's rows add up to), else k passes. Throws InputError on a
+/// backward pass each. Families: galt::family_jacobians
+/// (galt/solve/family_jacobians.h) — one closure call, then one backward pass
+/// for all k edges when the per-example trick applies, else k passes; their
+/// rows are views into one matrix per tensor. Throws InputError on a
 /// non-scalar or NaN/Inf value.
 EdgeJacobians evaluate_edge_jacobians(const ConstraintGraph& graph, ComputeCounters& counters);
 

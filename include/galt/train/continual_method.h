@@ -1,5 +1,5 @@
 // ContinualMethod: one continual-learning method behind one interface
-// (issue 3 §4). A new method is one file in src/train/methods/ and one line in
+// (DESIGN §8). A new method is one file in src/train/methods/ and one line in
 // src/train/method_registry.cpp.
 //
 // The runner (runner.h) owns the data order, the model initialisation, the
@@ -15,6 +15,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,6 +28,17 @@
 #include "galt/train/work_counters.h"
 
 namespace galt::train {
+
+/// One evaluation of the protocol's constraint family
+/// (protocol_constraints.h) — what a method's constraint terms were computed
+/// from at a step, the same for GALT's refresh and the baselines' penalties.
+struct ConstraintObservation {
+  int64_t step = 0;                ///< ctx.step when the family was drawn
+  std::vector<std::string> names;  ///< edge names, in family order
+  std::vector<double> values;      ///< raw values (before the margins)
+  std::vector<double> margins;     ///< C_e = values[e] − margins[e]
+  std::vector<int64_t> rows;       ///< rows of the batch behind each edge
+};
 
 /// What a method sees while it trains.
 struct TrainingContext {
@@ -44,6 +56,10 @@ struct TrainingContext {
   uint64_t seed = 0;
   at::Tensor seen_mask;    ///< bool [C]: classes seen so far (incl. the current task)
   int64_t num_classes = 10;
+  /// When set, called with every evaluation of the protocol's constraint
+  /// family (protocol_constraints.h), whichever method made it: logging, and
+  /// tests that every constraint method sees the same values on the same rows.
+  std::function<void(const ConstraintObservation&)> constraint_observer;
 
   /// Per-row loss mask [N, C] for rows with labels `y`: class-incremental:
   /// every class seen so far; task-incremental: the row's own task's classes.

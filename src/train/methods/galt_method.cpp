@@ -45,8 +45,9 @@
 // trace_every 50, anchor_groups 1 (retention edges per task: the anchors cut
 // into groups, each its own edge), memory_rho_max 1 (ceiling of the retention
 // edges' ρ; the safety edge keeps rho_max), refresh_rows (rows per anchor set
-// and probe at a refresh, a fresh random draw each time; default the
-// protocol's constraint_batch; 0: all rows), refresh_every 1 (without local
+// and probe at a refresh: the constraint set's draw for the step, the rows
+// every constraint method sees at that step; default the protocol's
+// constraint_batch; 0: all rows), refresh_every 1 (without local
 // steps: refresh the edges every this many steps, linearised in between),
 // fused 1 (SolverOptions::fused: the fused block solve; 0: the general path).
 #include <torch/torch.h>
@@ -58,11 +59,11 @@
 #include <stdexcept>
 
 #include "galt/error.h"
-#include "galt/graph/linear_tap.h"
+#include "galt/solve/family_jacobians.h"
 #include "galt/solve/optimizer.h"
+#include "galt/train/protocol_constraints.h"
 #include "train/methods/method_common.h"
 #include "train/methods/methods.h"
-#include "train/methods/per_example_jacobian.h"
 #include "train/methods/staged_model.h"
 #include "train/training_checks.h"
 
@@ -330,28 +331,32 @@ class GaltMethod : public ContinualMethod {
     c.local_backward_passes += static_cast<int64_t>(stages_.size());
   }
 
-  // Fresh values and Jacobians of the external edges (one forward, one
-  // backward by the per-example trick), and fresh forward references.
+  // Fresh values and Jacobians of the external edges: the protocol's
+  // constraint family on this step's rows (protocol_constraints.h — the rows
+  // and the code every constraint method evaluates), one forward and one
+  // backward pass by the per-example trick (galt::family_jacobians, DESIGN
+  // §2.3); and fresh forward references.
   void refresh(TrainingContext& ctx, const at::Tensor& x) {
     auto& c = *ctx.counters;
-    auto batch =
-        detail::constraint_batch(ctx, refresh_rows_, refresh_rows_ > 0 ? &gen_ : nullptr, groups_);
-    if (batch.size() > 0) {
-      torch::AutoGradMode grad(true);
-      TapRecorder taps;
-      const auto logits = ctx.model->forward(batch.x);
-      const auto raw = batch.raw_values(logits);
-      ++c.forward_passes;
-      int64_t passes = 0;
-      auto jac = detail::constraint_jacobians(raw, batch.rows, taps.taps(), params_, &passes);
-      c.global_backward_passes += passes;
-      c.jacobian_evaluations += static_cast<int64_t>(batch.size());
-      const auto raw_d = raw.detach().to(torch::kDouble);
-      for (size_t e = 0; e < batch.size(); ++e) {
-        const double v = raw_d[e].item<double>();
-        if (!std::isfinite(v))
-          throw InputError("constraint '" + batch.names[e] + "' is NaN/Inf at a refresh");
-        lin_[batch.names[e]] = Linearisation{v, std::move(jac[e])};
+    const EdgeFamily family = protocol_constraint_family(ctx, refresh_rows_, groups_);
+    if (!family.edges.empty()) {
+      ComputeCounters passes;
+      const FamilyJacobians jac = family_jacobians(family, params_, passes);
+      c.forward_passes += passes.edge_evaluations;
+      c.global_backward_passes += passes.backward_passes;
+      c.jacobian_evaluations += passes.jacobian_rows;
+      for (size_t e = 0; e < family.edges.size(); ++e) {
+        const auto& edge = family.edges[e];
+        // The optimizer's edge of that name must be this constraint.
+        const auto id = opt_->find_constraint(edge.name);
+        const auto* mine = id ? &opt_->graph().edges()[opt_->graph().index_of(*id)] : nullptr;
+        if (!mine || mine->margin != edge.margin || mine->channel != edge.channel ||
+            mine->layer != edge.layer)
+          throw std::logic_error("galt: the optimizer's edge '" + edge.name +
+                                 "' is not the protocol's constraint of that name");
+        Linearisation l{jac.values[e], {}};
+        for (size_t p = 0; p < params_.size(); ++p) l.jac.push_back(jac.jacobian(e, p, params_[p]));
+        lin_[edge.name] = std::move(l);
       }
       // θ₀ for the linearisation between refreshes; with a refresh on every
       // step the messages never need it.

@@ -1,14 +1,17 @@
 // Lagrangian gradient descent–ascent (what constrained-optimisation libraries
 // do, DESIGN §8): θ descends on L = task + Σ_e λ_e C_e with the benchmark's
 // AdamW; every step each multiplier ascends, λ_e ← max(0, λ_e + dual_lr·C_e).
-// Same retention and safety constraints as GALT, evaluated every step on
-// protocol.constraint_batch rows per set. No penalty term, no local solve.
+// The constraints are the protocol's constraint set (protocol_constraints.h),
+// the same edge family GALT linearises, evaluated every step by its values()
+// on the rows drawn for the step (protocol.constraint_batch per anchor set /
+// probe), margins from its edges. No penalty term, no local solve.
 // Options ([methods.lagrangian_gda]): dual_lr 0.5, trace_every 50.
 #include <torch/torch.h>
 
 #include <cmath>
 #include <map>
 
+#include "galt/train/protocol_constraints.h"
 #include "train/methods/method_common.h"
 #include "train/methods/methods.h"
 #include "train/training_checks.h"
@@ -28,36 +31,37 @@ class LagrangianGDA : public ContinualMethod {
   void begin(TrainingContext& ctx) override {
     opt_ = std::make_unique<torch::optim::AdamW>(detail::trainable_parameters(*ctx.model),
                                                  detail::adamw_options(*ctx.protocol));
-    gen_.seed(ctx.seed * 31 + 7);
   }
   void train_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) override {
     opt_->zero_grad();
     auto loss = detail::task_loss(ctx, x, y);
     check_finite_loss(loss, "task loss");
-    auto batch = detail::constraint_batch(ctx, ctx.protocol->constraint_batch, &gen_);
-    std::vector<double> c(batch.size());
-    if (batch.size() > 0) {
-      const auto raw = batch.raw_values(ctx.model->forward(batch.x));
+    const auto constraints = protocol_constraint_family(ctx, ctx.protocol->constraint_batch);
+    const auto& edges = constraints.edges;
+    std::vector<double> c(edges.size());
+    if (!edges.empty()) {
+      const auto raw = constraints.values();
       ++ctx.counters->forward_passes;
-      const auto cval = raw - torch::tensor(batch.margins, raw.options());
-      std::vector<double> lam(batch.size());
-      const auto cd = cval.detach().to(torch::kDouble);
-      for (size_t e = 0; e < batch.size(); ++e) {
-        lam[e] = lambda_[batch.names[e]];
-        c[e] = cd[e].item<double>();
+      std::vector<double> margins, lam;
+      for (const auto& e : edges) {
+        margins.push_back(e.margin);
+        lam.push_back(lambda_[e.name]);
       }
+      const auto cval = raw - torch::tensor(margins, raw.options());
+      const auto cd = cval.detach().to(torch::kDouble);
+      for (size_t e = 0; e < edges.size(); ++e) c[e] = cd[e].item<double>();
       loss = loss + (torch::tensor(lam, raw.options()) * cval).sum();
       check_finite_loss(loss, "Lagrangian");
     }
     loss.backward();
     ++ctx.counters->global_backward_passes;
     opt_->step();
-    for (size_t e = 0; e < batch.size(); ++e) {  // ascent on λ
-      double& l = lambda_[batch.names[e]];
+    for (size_t e = 0; e < edges.size(); ++e) {  // ascent on λ
+      double& l = lambda_[edges[e].name];
       l = std::max(0.0, l + dual_lr_ * c[e]);
       if (ctx.step % trace_every_ == 0) {
-        auto& t = traces_[batch.names[e]];
-        t.name = batch.names[e];
+        auto& t = traces_[edges[e].name];
+        t.name = edges[e].name;
         t.step.push_back(ctx.step);
         t.value.push_back(c[e]);
         t.lambda.push_back(l);
@@ -76,7 +80,6 @@ class LagrangianGDA : public ContinualMethod {
  private:
   double dual_lr_;
   int64_t trace_every_;
-  std::mt19937_64 gen_;
   std::map<std::string, double> lambda_;
   std::map<std::string, EdgeTrace> traces_;
   std::unique_ptr<torch::optim::AdamW> opt_;

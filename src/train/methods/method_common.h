@@ -1,18 +1,19 @@
 // Internal helpers shared by the methods: AdamW over the trainable blocks,
-// the task loss, option parsing, and the constraint batch (anchors + safety
-// probe in one forward pass).
+// the task loss, option parsing, memory sampling. The constraints themselves
+// (anchors + safety probe in one forward pass) are the protocol's constraint
+// set, galt/train/protocol_constraints.h.
 #pragma once
 
 #include <ATen/core/Tensor.h>
 #include <torch/optim/adamw.h>
 
-#include <functional>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "galt/train/continual_method.h"
+#include "galt/train/protocol_constraints.h"
 
 namespace galt::train::detail {
 
@@ -47,28 +48,11 @@ void backward_and_step(TrainingContext& ctx, const at::Tensor& loss, torch::opti
 /// one forward pass.
 at::Tensor task_loss(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y);
 
-/// Anchors of the finished tasks and the safety probe as one batch: rows of
-/// edge i are rows[i] consecutive rows of x.
-struct ConstraintBatch {
-  std::vector<std::string> names;   ///< "retain_task<k>" ..., then "safety"
-  std::vector<int> channels;        ///< 0 = memory, 1 = safety
-  std::vector<double> margins;      ///< anchor_margin or epsilon
-  std::vector<int64_t> rows;
-  at::Tensor x;                     ///< [Σ rows, 784]
-  /// Raw values (before the margin) [k] from the logits of x.
-  std::function<at::Tensor(const at::Tensor& logits)> raw_values;
-  size_t size() const { return names.size(); }
-};
-
-/// `rows_per_set` rows of each anchor set and of the probe (0: all), drawn
-/// with `gen` when fewer than all. With groups > 1 each anchor set is cut
-/// into that many consecutive groups, each its own constraint
-/// ("retain_task<k>/<g>"): more rows of U for the local solve.
-ConstraintBatch constraint_batch(const TrainingContext& ctx, int64_t rows_per_set,
-                                 std::mt19937_64* gen, int groups = 1);
-
-/// Name of anchor group g of task t ("retain_task<t>" when groups == 1).
-std::string retention_name(int task, int group, int groups);
+/// Name of anchor group g of task t (protocol_constraints.h, which names
+/// every constraint edge of the protocol).
+inline std::string retention_name(int task, int group, int groups) {
+  return retention_edge_name(task, group, groups);
+}
 
 /// A uniform sample of `n` rows from the memory (all anchor sets together);
 /// returns {x, y}; empty tensors when the memory is empty.

@@ -1,11 +1,14 @@
 // Soft penalty: task loss + β·Σ_e max(0, C_e) over the same retention and
 // safety constraints GALT has, with a FIXED β (DESIGN §8) — what a practitioner
-// does without multipliers. The constraints are evaluated every step on
-// protocol.constraint_batch rows per anchor set / probe (one forward and one
-// backward together with the task loss).
+// does without multipliers. The constraints are the protocol's constraint set
+// (protocol_constraints.h), the same edge family GALT linearises, evaluated
+// every step by its values() on the rows drawn for the step
+// (protocol.constraint_batch per anchor set / probe; one forward, and one
+// backward together with the task loss), margins from its edges.
 // Options ([methods.soft_penalty]): beta 1.0.
 #include <torch/torch.h>
 
+#include "galt/train/protocol_constraints.h"
 #include "train/methods/method_common.h"
 #include "train/methods/methods.h"
 #include "train/training_checks.h"
@@ -24,17 +27,18 @@ class SoftPenalty : public ContinualMethod {
   void begin(TrainingContext& ctx) override {
     opt_ = std::make_unique<torch::optim::AdamW>(detail::trainable_parameters(*ctx.model),
                                                  detail::adamw_options(*ctx.protocol));
-    gen_.seed(ctx.seed * 31 + 5);
   }
   void train_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) override {
     opt_->zero_grad();
     auto loss = detail::task_loss(ctx, x, y);
     check_finite_loss(loss, "task loss");
-    auto batch = detail::constraint_batch(ctx, ctx.protocol->constraint_batch, &gen_);
-    if (batch.size() > 0) {
-      const auto raw = batch.raw_values(ctx.model->forward(batch.x));
+    const auto constraints = protocol_constraint_family(ctx, ctx.protocol->constraint_batch);
+    if (!constraints.edges.empty()) {
+      const auto raw = constraints.values();
       ++ctx.counters->forward_passes;
-      const auto margins = torch::tensor(batch.margins, raw.options());
+      std::vector<double> m;
+      for (const auto& e : constraints.edges) m.push_back(e.margin);
+      const auto margins = torch::tensor(m, raw.options());
       loss = loss + beta_ * torch::relu(raw - margins).sum();
       check_finite_loss(loss, "penalised loss");
     }
@@ -43,7 +47,6 @@ class SoftPenalty : public ContinualMethod {
 
  private:
   double beta_;
-  std::mt19937_64 gen_;
   std::unique_ptr<torch::optim::AdamW> opt_;
 };
 

@@ -1,0 +1,67 @@
+// The continual protocol's constraint set (DESIGN §1, §8; the quantities of
+// constraints.h): one retention edge per finished task (or per anchor group)
+// and the safety edge, built once as galt::ConstraintEdges and, for the rows
+// drawn at a step, as ONE galt::EdgeFamily. GALT linearises that family for
+// its optimizer edges (galt::family_jacobians, DESIGN §2.3); every baseline
+// with constraint terms (Lagrangian GDA, the soft penalty) evaluates the same
+// family's values(). So every method's constraint numbers come from the same
+// code on the same rows.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "galt/graph/constraint_edge.h"
+#include "galt/train/continual_method.h"
+
+namespace galt::train {
+
+/// Name of anchor group g of task t's retention edge: "retain_task<t>", or
+/// "retain_task<t>/<g>" when the anchors are cut into groups > 1.
+std::string retention_edge_name(int task, int group, int groups);
+
+/// Number of retention edges anchor set `a` yields when `anchor_groups` are
+/// asked for: at most one per anchor row, at least one.
+int retention_group_count(const AnchorSet& a, int anchor_groups);
+
+/// The protocol's constraint edges at this point of the run, in family
+/// order: for each anchor set of ctx.anchors, its retention edges
+/// (channel kMemory, inequality, margin protocol.anchor_margin); then, when
+/// the protocol has a safety probe, "safety" (channel kSafety, layer 0 — hard
+/// admissibility, DESIGN §6 — margin spec.epsilon). They touch every block and
+/// carry no closure: a family (below) or the caller supplies the values.
+std::vector<ConstraintEdge> protocol_constraint_edges(const TrainingContext& ctx,
+                                                      int anchor_groups = 1);
+
+/// Rows drawn from each anchor set and from the safety probe.
+struct ConstraintRows {
+  /// Per anchor set of ctx.anchors: sorted int64 row indices (undefined:
+  /// every row).
+  std::vector<at::Tensor> anchors;
+  at::Tensor probe;  ///< likewise for the probe (undefined without one)
+};
+
+/// The draw at step ctx.step of run ctx.seed: `rows_per_set` rows of each
+/// anchor set and of the probe, uniformly without replacement (every row when
+/// rows_per_set ≤ 0 or ≥ the set's size). Each set has its own stream seeded
+/// from (ctx.seed, ctx.step, the set's task or the probe), so the draw
+/// depends on nothing a method owns: every method sees the same rows at the
+/// same step of the same run.
+ConstraintRows draw_constraint_rows(const TrainingContext& ctx, int64_t rows_per_set);
+
+/// The protocol's constraint set on the rows drawn at ctx.step
+/// (draw_constraint_rows): edges = protocol_constraint_edges(ctx,
+/// anchor_groups); values() runs ctx.model once on the drawn rows (anchor
+/// groups, then the probe, in edge order) and returns the k raw values [k]
+/// (retention_kl, forbidden_mass) with autograd; rows[i] is the number of
+/// batch rows of edge i, so galt::family_jacobians applies the per-example
+/// trick. The answer sets (ctx.retention_mask) are taken when the family is
+/// built. Each values() call reports to ctx.constraint_observer when set.
+/// No edges (and a values() of [0]) before the first constraint exists.
+EdgeFamily protocol_constraint_family(const TrainingContext& ctx, int64_t rows_per_set,
+                                      int anchor_groups = 1);
+
+}  // namespace galt::train

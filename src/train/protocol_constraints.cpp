@@ -1,0 +1,162 @@
+// The continual protocol's constraint set, shared by every method with
+// constraint terms (protocol_constraints.h; DESIGN §1, §2.3, §8).
+#include "galt/train/protocol_constraints.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <random>
+
+#include "galt/error.h"
+
+namespace galt::train {
+
+namespace {
+
+// Stream tag of the safety probe; anchor sets use their task index.
+constexpr uint64_t kProbeStream = 0x70726f6265ULL;  // "probe"
+
+// One stream per (run seed, step, set): the draw of a set depends on nothing
+// a method owns, nor on how many other sets exist.
+std::mt19937_64 stream(uint64_t seed, int64_t step, uint64_t set) {
+  const auto s = static_cast<uint64_t>(step);
+  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
+                    static_cast<uint32_t>(s),    static_cast<uint32_t>(s >> 32),
+                    static_cast<uint32_t>(set),  static_cast<uint32_t>(set >> 32)};
+  return std::mt19937_64(seq);
+}
+
+// `want` of `n` rows, sorted; undefined when every row is wanted.
+at::Tensor pick_rows(int64_t n, int64_t want, std::mt19937_64 gen) {
+  if (want <= 0 || want >= n) return at::Tensor();
+  std::vector<int64_t> idx(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) idx[static_cast<size_t>(i)] = i;
+  std::shuffle(idx.begin(), idx.end(), gen);
+  idx.resize(static_cast<size_t>(want));
+  std::sort(idx.begin(), idx.end());
+  return torch::tensor(idx, torch::kLong);
+}
+
+at::Tensor rows_of(const at::Tensor& t, const at::Tensor& idx) {
+  return idx.defined() ? t.index_select(0, idx) : t;
+}
+
+}  // namespace
+
+std::string retention_edge_name(int task, int group, int groups) {
+  return "retain_task" + std::to_string(task) + (groups > 1 ? "/" + std::to_string(group) : "");
+}
+
+int retention_group_count(const AnchorSet& a, int anchor_groups) {
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(anchor_groups, a.x.size(0))));
+}
+
+std::vector<ConstraintEdge> protocol_constraint_edges(const TrainingContext& ctx,
+                                                      int anchor_groups) {
+  std::vector<ConstraintEdge> out;
+  for (const auto& a : *ctx.anchors) {
+    const int groups = retention_group_count(a, anchor_groups);
+    for (int g = 0; g < groups; ++g) {
+      ConstraintEdge e;
+      e.name = retention_edge_name(a.task, g, groups);
+      e.channel = Channel::kMemory;
+      e.sense = Sense::kInequality;
+      e.margin = ctx.protocol->anchor_margin;
+      out.push_back(std::move(e));
+    }
+  }
+  if (ctx.safety) {
+    ConstraintEdge e;
+    e.name = "safety";
+    e.channel = Channel::kSafety;
+    e.sense = Sense::kInequality;
+    e.layer = 0;  // hard admissibility (DESIGN §6)
+    e.margin = ctx.safety->spec.epsilon;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+ConstraintRows draw_constraint_rows(const TrainingContext& ctx, int64_t rows_per_set) {
+  ConstraintRows r;
+  for (const auto& a : *ctx.anchors)
+    r.anchors.push_back(pick_rows(a.x.size(0), rows_per_set,
+                                  stream(ctx.seed, ctx.step, static_cast<uint64_t>(a.task))));
+  if (ctx.safety)
+    r.probe = pick_rows(ctx.safety->probe_x.size(0), rows_per_set,
+                        stream(ctx.seed, ctx.step, kProbeStream));
+  return r;
+}
+
+EdgeFamily protocol_constraint_family(const TrainingContext& ctx, int64_t rows_per_set,
+                                      int anchor_groups) {
+  EdgeFamily fam;
+  fam.edges = protocol_constraint_edges(ctx, anchor_groups);
+  if (fam.edges.empty()) {
+    fam.values = [] { return torch::zeros({0}); };
+    return fam;
+  }
+  const ConstraintRows drawn = draw_constraint_rows(ctx, rows_per_set);
+  // The batch, edge by edge: each anchor set's drawn rows cut into its
+  // groups (consecutive), then the probe's drawn rows.
+  std::vector<at::Tensor> xs, targets, masks;
+  for (size_t s = 0; s < ctx.anchors->size(); ++s) {
+    const auto& a = (*ctx.anchors)[s];
+    const auto ax = rows_of(a.x, drawn.anchors[s]);
+    const auto at = rows_of(a.target, drawn.anchors[s]);
+    const int64_t n = ax.size(0);
+    const int groups = retention_group_count(a, anchor_groups);
+    if (n < groups)
+      throw InputError(
+          "constraint set: " + std::to_string(n) + " rows drawn from task " +
+          std::to_string(a.task) + "'s anchors for " + std::to_string(groups) +
+          " retention groups; draw at least one row per group (raise the rows per "
+          "set, e.g. [memory] constraint_batch or refresh_rows, or lower anchor_groups)");
+    for (int g = 0; g < groups; ++g) {
+      const int64_t lo = n * g / groups, hi = n * (g + 1) / groups;
+      xs.push_back(ax.narrow(0, lo, hi - lo));
+      targets.push_back(at.narrow(0, lo, hi - lo));
+      masks.push_back(ctx.retention_mask(a));
+      fam.rows.push_back(hi - lo);
+    }
+  }
+  int64_t forbidden = -1;
+  if (ctx.safety) {
+    xs.push_back(rows_of(ctx.safety->probe_x, drawn.probe));
+    fam.rows.push_back(xs.back().size(0));
+    forbidden = ctx.safety->spec.forbidden_class;
+  }
+  const at::Tensor x = torch::cat(xs);
+  ConstraintObservation seen;
+  if (ctx.constraint_observer) {
+    seen.step = ctx.step;
+    for (const auto& e : fam.edges) {
+      seen.names.push_back(e.name);
+      seen.margins.push_back(e.margin);
+    }
+    seen.rows = fam.rows;
+  }
+  fam.values = [model = ctx.model, x, rows = fam.rows, targets, masks, forbidden,
+                observer = ctx.constraint_observer, seen]() {
+    const auto logits = model->forward(x);
+    std::vector<at::Tensor> v;
+    int64_t off = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto part = logits.narrow(0, off, rows[i]);
+      off += rows[i];
+      v.push_back(i < targets.size() ? retention_kl(part, targets[i], masks[i])
+                                     : forbidden_mass(part, forbidden));
+    }
+    at::Tensor values = torch::stack(v);
+    if (observer) {
+      ConstraintObservation o = seen;
+      const auto host = values.detach().to(torch::kFloat64).cpu().contiguous();
+      o.values.assign(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
+      observer(o);
+    }
+    return values;
+  };
+  return fam;
+}
+
+}  // namespace galt::train
