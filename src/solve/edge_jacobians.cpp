@@ -118,7 +118,7 @@ void message_jacobian(const ConstraintGraph& g, int e, const EdgeMessage& m, Edg
       ev.rows[e][j][t] = JacobianRow{jt.detach().reshape({1, -1}), 0};
     }
   }
-  counters.jacobian_rows += 1;
+  counters.edge_messages += 1;  // delivered, not formed: no pass
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ json summary_json(const std::vector<double>& v) {
   return {{"mean", num(s.mean)}, {"std", num(s.std)}, {"values", vals}};
 }
 
-json counters_json(const WorkCounters& c) {
+json counters_json(const ComputeCounters& c) {
   return {{"forward_passes", c.forward_passes},
           {"block_forward_passes", c.block_forward_passes},
           {"local_backward_passes", c.local_backward_passes},
@@ -121,7 +121,7 @@ json bench_json(const BenchResult& r) {
     std::vector<AccuracyMatrix> head, task_il, class_il;
     json per_seed = json::array();
     json seeds = json::array();
-    WorkCounters sum;
+    ComputeCounters sum;
     for (const auto& run : m.runs) {
       head.push_back(run.headline(p.scenario));
       task_il.push_back(run.acc_task_il);

@@ -64,7 +64,7 @@ struct Scene {
   }
 
   // A context at task 2 on a fresh copy of the initial model.
-  TrainingContext context(const std::vector<AnchorSet>* a, WorkCounters* counters, int64_t step) {
+  TrainingContext context(const std::vector<AnchorSet>* a, ComputeCounters* counters, int64_t step) {
     TrainingContext ctx;
     ctx.model = base->clone_model();
     ctx.protocol = &p;
@@ -86,7 +86,7 @@ struct Scene {
 std::vector<ConstraintObservation> observe_one_step(Scene& s, const std::string& method,
                                                     int64_t step) {
   std::vector<AnchorSet> anchors;
-  WorkCounters counters;
+  ComputeCounters counters;
   TrainingContext ctx = s.context(&anchors, &counters, step);
   std::vector<ConstraintObservation> seen;
   ctx.constraint_observer = [&seen](const ConstraintObservation& o) { seen.push_back(o); };
@@ -107,7 +107,7 @@ TEST(ProtocolConstraints, EveryConstraintMethodSeesTheSameValuesOnTheSameRows) {
   // The reference: the constraint set evaluated directly on the initial model.
   std::vector<ConstraintObservation> direct;
   {
-    WorkCounters counters;
+    ComputeCounters counters;
     auto ctx = s.context(&s.anchors, &counters, step);
     ctx.constraint_observer = [&](const ConstraintObservation& o) { direct.push_back(o); };
     protocol_constraint_family(ctx, s.p.constraint_batch).values();
@@ -142,7 +142,7 @@ TEST(ProtocolConstraints, EveryConstraintMethodSeesTheSameValuesOnTheSameRows) {
 
 TEST(ProtocolConstraints, EdgesCarryTheProtocolsChannelsLayersAndMargins) {
   Scene s;
-  WorkCounters counters;
+  ComputeCounters counters;
   const auto ctx = s.context(&s.anchors, &counters, 0);
   const auto edges = protocol_constraint_edges(ctx);
   ASSERT_EQ(edges.size(), 3u);
@@ -178,7 +178,7 @@ TEST(ProtocolConstraints, EdgesCarryTheProtocolsChannelsLayersAndMargins) {
 
 TEST(ProtocolConstraints, RowDrawDependsOnRunSeedAndStepOnly) {
   Scene s;
-  WorkCounters counters;
+  ComputeCounters counters;
   auto ctx = s.context(&s.anchors, &counters, 3);
   const auto a = draw_constraint_rows(ctx, 4);
   const auto b = draw_constraint_rows(ctx, 4);
@@ -211,7 +211,7 @@ TEST(ProtocolConstraints, RowDrawDependsOnRunSeedAndStepOnly) {
 
 TEST(ProtocolConstraints, FamilyJacobiansTakeOneBackwardPassByThePerExampleTrick) {
   Scene s;
-  WorkCounters counters;
+  ComputeCounters counters;
   const auto ctx = s.context(&s.anchors, &counters, 9);
   const auto fam = protocol_constraint_family(ctx, 4, 2);
   std::vector<at::Tensor> params;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "galt/graph/constraint_edge.h"
-#include "galt/solve/optimizer.h"
+#include "galt/solve/compute_counters.h"
 
 namespace galt {
 

@@ -25,7 +25,8 @@
 #include "galt/models/classifier.h"
 #include "galt/train/constraints.h"
 #include "galt/train/protocol.h"
-#include "galt/train/work_counters.h"
+#include "galt/solve/callbacks.h"
+#include "galt/solve/compute_counters.h"
 
 namespace galt::train {
 
@@ -51,7 +52,7 @@ struct TrainingContext {
   /// rows, the replay / A-GEM memory (the one memory budget of every method).
   const std::vector<AnchorSet>* anchors = nullptr;
   const SafetyProbe* safety = nullptr;  ///< null when the protocol has none
-  WorkCounters* counters = nullptr;
+  ComputeCounters* counters = nullptr;
   int64_t step = 0;        ///< training steps taken so far in this run
   uint64_t seed = 0;
   at::Tensor seen_mask;    ///< bool [C]: classes seen so far (incl. the current task)
@@ -68,14 +69,9 @@ struct TrainingContext {
   at::Tensor retention_mask(const AnchorSet& a) const;
 };
 
-/// λ/ρ trace of one dual variable (GALT, Lagrangian GDA): sampled at steps.
-struct EdgeTrace {
-  std::string name;
-  std::vector<int64_t> step;
-  std::vector<double> value;   ///< C_e
-  std::vector<double> lambda;  ///< λ_e
-  std::vector<double> rho;     ///< ρ_e (NaN for methods without a penalty)
-};
+/// λ/ρ trace of one dual variable (GALT, Lagrangian GDA): the library's
+/// (include/galt/solve/callbacks.h), sampled at steps.
+using galt::EdgeTrace;
 
 class ContinualMethod {
  public:

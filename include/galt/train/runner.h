@@ -26,7 +26,7 @@
 #include "galt/train/continual_method.h"
 #include "galt/train/metrics.h"
 #include "galt/train/protocol.h"
-#include "galt/train/work_counters.h"
+#include "galt/solve/compute_counters.h"
 
 namespace galt::train {
 
@@ -45,7 +45,7 @@ struct SeedRun {
   std::vector<int64_t> safety_steps;
   std::vector<double> safety_rate;
   std::vector<EdgeTrace> duals;
-  WorkCounters counters;
+  ComputeCounters counters;
   double wall_seconds = 0.0;  ///< training only (begin/train_step/end_task)
   double eval_seconds = 0.0;  ///< evaluation, not counted in wall_seconds
   double pretrain_accuracy = std::numeric_limits<double>::quiet_NaN();  ///< reference protocol

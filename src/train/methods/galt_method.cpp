@@ -1,80 +1,65 @@
-// GALT on the continual benchmark (issue 3 §4; DESIGN §2–§4).
+// GALT on the continual benchmark (DESIGN §2–§4): a thin adapter over the
+// library's pieces — galt::Optimizer, RefreshSchedule, LinearisedEdges,
+// ForwardEdges, LocalObjectives (include/galt/solve/) — and the protocol's
+// constraint set (protocol_constraints.h), the same edges every constraint
+// baseline evaluates.
 //
 // Blocks: the model's blocks (fc1.., or lora1.., head), each a parameter group
-// of galt::Optimizer; an inner block also owns a small auxiliary head (a
-// linear map to the classes) for its local objective.
+// of galt::Optimizer; with local steps an inner block also owns its
+// auxiliary head (LocalObjectives).
 //
 // Edges:
-//  - safety (layer 0, from the first step) and one retention edge per finished
-//    task (constraints.h). Their values and Jacobians are REFRESHED only on a
-//    global step, all k of them from one forward and one backward pass over
-//    the anchors + probe (the per-example trick, DESIGN §2.3). Between
-//    refreshes the optimizer sees their linearisation at the last refresh,
-//    C(θ) ≈ C(θ₀) + J₀·(θ − θ₀): a stale message, as a block in a pipeline
-//    would receive it; it costs no network pass and none is counted.
-//  - forward consistency (DESIGN §4), one per inner block v:
-//    C_fwd(v) = mean‖f_v(θ_v; z_in_ref) − z_out_ref‖² / mean‖z_out_ref‖² − fwd_tol
-//    on a probe batch whose messages z_in_ref, z_out_ref are taken at each
-//    refresh: it keeps a block's update from invalidating what downstream
-//    blocks learned from its messages. Evaluated every step, through block v
-//    only (a block forward and a local backward pass).
+//  - safety (layer 0, from the first step) and one retention edge per
+//    finished task: LinearisedEdges, refreshed only on a refresh step — all k
+//    from one forward and one backward pass over the drawn anchor and probe
+//    rows (galt::family_jacobians, the per-example trick, DESIGN §2.3) — and
+//    seen by the optimizer between refreshes as their linearisation
+//    C(θ₀) + J₀·(θ − θ₀): stale messages, no network pass;
+//  - with local steps, forward consistency on every inner block
+//    (ForwardEdges), evaluated every step through its block only.
 //
-// Steps (the refresh scheduler):
-//  - global (every refresh_period steps, at each task start, and on the step
-//    after any edge value exceeds `trigger`): end-to-end backprop of the task
-//    loss, refresh of the external edges and of the forward references.
-//  - local (the others): each block trains on the detached activation message
-//    of its upstream block, computed with that block's parameters before this
-//    step's update (one step stale), with its local objective — the task loss
-//    for the last block, its auxiliary head's loss for an inner block
-//    (decoupled greedy learning). One local backward pass per block.
-//  Then galt::Optimizer::step() solves every block exactly (DESIGN §2) and runs
-//  the augmented-Lagrangian dual update every refresh_period steps (§3), so
-//  dual updates land on global steps and use freshly measured values.
+// Steps (RefreshSchedule: every P steps, at each task start, and on the step
+// after any edge value exceeds `trigger`):
+//  - "galt": every step is global (end-to-end backprop of the task loss); the
+//    edges refresh every refresh_every steps (P = refresh_every);
+//  - "galt_local": the refresh steps are global (P = refresh_period), the
+//    others local: each block trains on its upstream block's detached,
+//    one-step-stale message with its local objective (LocalObjectives::local).
+//  Then galt::Optimizer::step() solves every block exactly (§2) and runs the
+//  dual update every refresh_period steps (§3).
 //
 // Options ([methods.galt], defaults): refresh_period 10, trigger 0.5,
 // rho_init 1, penalty_rule 0 (0 classical, 1 AVBD), growth 2, rho_max (the
-// optimizer's default),
-// fwd_tol 0.05, fwd_probe 64 (rows), local_steps 0 for "galt" (every step is
-// global: edges refreshed with exact values and Jacobians) and 1 for
-// "galt_local" (the pipelined variant: local steps between refreshes),
-// trust_radius (the optimizer's adaptive default, in AdamW-sized steps; 0:
-// unbounded — an unbounded correction diverges, see docs/RESULTS.md),
-// adaptive_trust 1 for "galt", 0 for "galt_local" (0: keep the radius fixed),
-// lagrangian_metric 1 (Adam's second moment tracks the Lagrangian gradient),
-// trace_every 50, anchor_groups 1 (retention edges per task: the anchors cut
-// into groups, each its own edge), memory_rho_max 1 (ceiling of the retention
+// optimizer's default), fwd_tol 0.05, fwd_probe 64 (rows), local_steps 0 for
+// "galt" and 1 for "galt_local", trust_radius (the optimizer's adaptive
+// default, in AdamW-sized steps; 0: unbounded — an unbounded correction
+// diverges, see docs/RESULTS.md), adaptive_trust 1 for "galt", 0 for
+// "galt_local" (0: keep the radius fixed), lagrangian_metric 1 (Adam's second
+// moment tracks the Lagrangian gradient), trace_every 50, anchor_groups 1
+// (retention edges per task), memory_rho_max 1 (ceiling of the retention
 // edges' ρ; the safety edge keeps rho_max), refresh_rows (rows per anchor set
-// and probe at a refresh: the constraint set's draw for the step, the rows
-// every constraint method sees at that step; default the protocol's
-// constraint_batch; 0: all rows), refresh_every 1 (without local
-// steps: refresh the edges every this many steps, linearised in between),
-// fused 1 (SolverOptions::fused: the fused block solve; 0: the general path).
+// and probe at a refresh; default the protocol's constraint_batch; 0: all
+// rows), refresh_every 1 (without local steps: refresh the edges every this
+// many steps, linearised in between), fused 1 (BlockStepOptions::fused).
 #include <torch/torch.h>
 
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
-#include <map>
-#include <stdexcept>
+#include <optional>
 
 #include "galt/error.h"
+#include "galt/solve/callbacks.h"
 #include "galt/solve/family_jacobians.h"
+#include "galt/solve/forward_edges.h"
+#include "galt/solve/linearised_edges.h"
+#include "galt/solve/local_objectives.h"
 #include "galt/solve/optimizer.h"
+#include "galt/solve/refresh_schedule.h"
 #include "galt/train/protocol_constraints.h"
 #include "train/methods/method_common.h"
 #include "train/methods/methods.h"
-#include "train/methods/staged_model.h"
 #include "train/training_checks.h"
 
 namespace galt::train {
 namespace {
-
-// Linearisation of an external edge at the last refresh.
-struct Linearisation {
-  double raw = 0.0;             // raw value (before the margin) at θ₀
-  std::vector<at::Tensor> jac;  // J₀ per trainable tensor
-};
 
 class GaltMethod : public ContinualMethod {
  public:
@@ -95,8 +80,8 @@ class GaltMethod : public ContinualMethod {
     // retention edge leaves no room for the next task. The safety edge keeps
     // the optimizer's ceiling (hard admissibility, DESIGN §6).
     memory_rho_max_ = r.positive("memory_rho_max", 1.0);
-    fwd_tol_ = r.positive("fwd_tol", 0.05);
-    fwd_probe_ = static_cast<int64_t>(r.positive("fwd_probe", 64));
+    forward_.tol = r.positive("fwd_tol", 0.05);
+    forward_.probe_rows = static_cast<int64_t>(r.positive("fwd_probe", 64));
     local_ = r.positive("local_steps", pipelined ? 1 : 0, true) > 0;
     trust_radius_ = r.get("trust_radius", -1.0);  // < 0: the optimizer's default
     trace_every_ = static_cast<int64_t>(r.positive("trace_every", 50));
@@ -118,40 +103,30 @@ class GaltMethod : public ContinualMethod {
     // On by default: measured on classil-fashion seed 0 (300 it/task) 0.743
     // with it vs 0.337 without (docs/RESULTS.md).
     lagrangian_metric_ = r.positive("lagrangian_metric", 1, true) > 0;
-    fused_ = r.positive("fused", 1, true) > 0;  // SolverOptions::fused
+    fused_ = r.positive("fused", 1, true) > 0;
     r.finish();
     if (rule_ != 0 && rule_ != 1)
-      throw InputError("[methods.galt] penalty_rule = " + std::to_string(rule_) +
+      throw InputError("[methods." + name_ + "] penalty_rule = " + std::to_string(rule_) +
                        ": expected 0 (classical) or 1 (AVBD)");
   }
 
   std::string name() const override { return name_; }
 
   void begin(TrainingContext& ctx) override {
-    model_ = ctx.model;
-    gen_.seed(ctx.seed * 31 + 11);
-    stages_ = detail::stages_of(ctx.model);
     const auto blocks = ctx.model->blocks();
-    if (stages_.size() != blocks.size()) stages_ = {};  // no local steps possible
-    if (stages_.size() == 0) local_ = false;
-    const auto& p = *ctx.protocol;
+    std::optional<BlockChain> chain = local_ ? ctx.model->chain() : std::nullopt;
+    if (!chain) local_ = false;  // a model that cannot be cut takes global steps only
+    if (local_) local_objectives_.emplace(*chain, ctx.num_classes);
 
     std::vector<torch::optim::OptimizerParamGroup> groups;
     for (size_t v = 0; v < blocks.size(); ++v) {
       std::vector<at::Tensor> ps = blocks[v].params;
-      for (const auto& t : blocks[v].params) {
-        layout_.push_back(static_cast<int>(params_.size()));
-        params_.push_back(t);
-      }
-      if (local_ && v + 1 < blocks.size()) {
-        aux_.push_back(torch::nn::Linear(stages_.out_dim[v], ctx.num_classes));
-        for (const auto& t : aux_.back()->parameters()) {
-          ps.push_back(t);
-          layout_.push_back(-1);  // auxiliary heads: outside every external edge
-        }
-      }
-      auto opts = std::make_unique<OptimizerOptions>(p.lr);
-      opts->weight_decay(p.weight_decay).name(blocks[v].name);
+      for (const auto& t : blocks[v].params) params_.push_back(t);
+      if (local_ && v + 1 < blocks.size())
+        for (const auto& t : local_objectives_->head_parameters(v)) ps.push_back(t);
+      for (const auto& t : ps) optimizer_tensors_.push_back(t);
+      auto opts = std::make_unique<OptimizerOptions>(ctx.protocol->lr);
+      opts->weight_decay(ctx.protocol->weight_decay).name(blocks[v].name);
       groups.emplace_back(ps, std::move(opts));
       block_names_.push_back(blocks[v].name);
     }
@@ -165,263 +140,135 @@ class GaltMethod : public ContinualMethod {
     solver.trust.adaptive = adaptive_trust_;
     solver.block.lagrangian_metric = lagrangian_metric_;
     solver.block.fused = fused_;
-    opt_ = std::make_unique<Optimizer>(std::move(groups), OptimizerOptions(p.lr), solver);
+    opt_ = std::make_unique<Optimizer>(std::move(groups), OptimizerOptions(ctx.protocol->lr), solver);
 
-    if (ctx.safety) {
-      lin_["safety"] = Linearisation{ctx.safety->spec.epsilon, {}};
-      ConstraintEdge e;
-      e.name = "safety";
-      e.channel = Channel::kSafety;
-      e.layer = 0;  // hard admissibility (DESIGN §6)
-      e.margin = ctx.safety->spec.epsilon;
-      e.message = linearised_message("safety");
-      opt_->add_constraint(e);
-    }
-    // Forward-consistency edges on every inner block (DESIGN §4).
+    schedule_ = std::make_shared<RefreshSchedule>(
+        RefreshOptions{.period = local_ ? period_ : refresh_every_, .trigger = trigger_});
+    linearised_.emplace(params_);
+    trace_ = std::make_shared<DualTrace>(trace_every_);
+    opt_->add_callback(schedule_);
+    opt_->add_callback(linearised_->callback());
+    opt_->add_callback(trace_);
+
+    // The protocol's edges that exist from the start (safety), as linearised
+    // messages; the retention edges join at each task's end.
+    for (auto& e : protocol_constraint_edges(ctx, groups_)) add_linearised(std::move(e));
     if (local_) {
-      fwd_.resize(stages_.size() - 1);
-      for (size_t v = 0; v + 1 < stages_.size(); ++v) {
-        ConstraintEdge e;
-        e.name = "forward_" + block_names_[v];
-        e.channel = Channel::kForward;
-        e.margin = fwd_tol_;
-        e.blocks = {block_names_[v]};
-        e.value = [this, v] { return forward_drift(v); };
-        opt_->add_constraint(e);
-      }
+      forward_edges_.emplace(*chain, block_names_, forward_);
+      for (auto& e : forward_edges_->edges()) opt_->add_constraint(std::move(e));
     }
   }
 
   void begin_task(TrainingContext& ctx) override {
-    if (ctx.task > 0) opt_->begin_task();  // warm start λ, ρ (DESIGN §3)
-    pending_global_ = true;
+    // Warm start of λ, ρ (DESIGN §3); the schedule refreshes the next step.
+    if (ctx.task > 0) opt_->begin_task();
   }
 
   void end_task(TrainingContext& ctx) override {
-    const auto& a = ctx.anchors->back();
-    const int g_count =
-        static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(groups_, a.x.size(0))));
-    for (int g = 0; g < g_count; ++g) {
-      ConstraintEdge e;
-      e.name = detail::retention_name(a.task, g, g_count);
-      e.channel = Channel::kMemory;
-      e.margin = ctx.protocol->anchor_margin;
-      e.rho_max = std::max(memory_rho_max_, rho_init_);
-      e.message = linearised_message(e.name);
-      lin_[e.name] = Linearisation{e.margin, {}};  // feasible until the first refresh
-      opt_->add_constraint(e);
-    }
+    for (auto& e : protocol_constraint_edges(ctx, groups_))
+      if (!linearised_->tracks(e.name)) add_linearised(std::move(e));
   }
 
   void train_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) override {
-    const bool due = pending_global_ || ctx.step % period_ == 0;
-    const bool global = !local_ || due;
-    // Without local steps every step is global (end-to-end backprop of the
-    // task loss); the edges are then refreshed every refresh_every steps, at
-    // each task start and after a trigger, and linearised in between.
-    refresh_now_ = local_ ? global : pending_global_ || step_ % refresh_every_ == 0;
-    pending_global_ = false;
-    ++step_;  // invalidates the cached θ − θ₀ of the linearised messages
-    opt_->zero_grad();
+    const bool refresh = schedule_->next(ctx.step);
+    const bool global = !local_ || refresh;
     auto& c = *ctx.counters;
+    const OutputLoss loss = [&](const at::Tensor& out, const at::Tensor& target) {
+      return masked_cross_entropy(out, target, ctx.loss_mask(target));
+    };
+    opt_->zero_grad();
     if (global) {
-      global_step(ctx, x, y);
+      at::Tensor task, total;
+      if (local_) {
+        const auto l = local_objectives_->global(x, y, loss);
+        task = l.task;
+        total = l.total;
+        c.local_backward_passes += static_cast<int64_t>(local_objectives_->size());
+      } else {
+        task = total = loss(ctx.model->forward(x), y);
+      }
+      check_finite_loss(task, "task loss");
+      total.backward();
+      ++c.forward_passes;
+      ++c.global_backward_passes;
       ++c.global_steps;
+      if (refresh) refresh_edges(ctx, x);
     } else {
-      local_step(ctx, x, y);
+      const auto l = local_objectives_->local(x, y, loss);
+      check_finite_loss(l.task, "task loss (local step)");
+      l.total.backward();  // disjoint graphs: each gradient stays in its block
+      ++c.forward_passes;
+      c.local_backward_passes += static_cast<int64_t>(local_objectives_->size() + 1);
       ++c.local_steps;
     }
     ++c.steps;
     opt_->step();
     // Forward-consistency edges were evaluated through their block only.
-    c.block_forward_passes += static_cast<int64_t>(fwd_.size());
-    c.local_backward_passes += static_cast<int64_t>(fwd_.size());
-
-    const auto& st = opt_->last_stats();
-    for (const auto& e : st.edges)
-      if (e.value > trigger_) pending_global_ = true;
-    if (ctx.step % trace_every_ == 0) record(ctx.step, st);
+    if (forward_edges_) {
+      c.block_forward_passes += static_cast<int64_t>(forward_edges_->size());
+      c.local_backward_passes += static_cast<int64_t>(forward_edges_->size());
+    }
   }
 
-  std::vector<EdgeTrace> dual_traces() const override {
-    std::vector<EdgeTrace> out;
-    for (const auto& [_, t] : traces_) out.push_back(t);
-    return out;
-  }
+  std::vector<EdgeTrace> dual_traces() const override { return trace_->traces(); }
 
  private:
-  // The edge as a message (galt::EdgeMessage): value C(θ₀) + J₀·(θ − θ₀)
-  // and Jacobian J₀ — no autograd pass; θ − θ₀ is formed once per step.
-  std::function<EdgeMessage()> linearised_message(const std::string& name) {
-    return [this, name]() -> EdgeMessage {
-      const auto& l = lin_.at(name);
-      EdgeMessage m;
-      m.value = l.raw;
-      m.jacobian.resize(layout_.size());
-      if (l.jac.empty()) return m;
-      for (size_t k = 0; k < layout_.size(); ++k)
-        if (layout_[k] >= 0) m.jacobian[k] = l.jac[static_cast<size_t>(layout_[k])];
-      // Refreshed on this step: θ = θ₀ exactly, no d-sized pass needed.
-      if (refreshed_at_ == step_) return m;
-      torch::NoGradGuard no_grad;
-      if (theta0_.size() != params_.size())
-        throw std::logic_error(
-            "galt: a linearised edge was evaluated off its refresh step without θ₀");
-      if (delta_step_ != step_) {
-        delta_.clear();
-        for (size_t i = 0; i < params_.size(); ++i)
-          delta_.push_back((params_[i].detach() - theta0_[i]).reshape({-1}));
-        delta_step_ = step_;
-      }
-      for (size_t i = 0; i < params_.size(); ++i)
-        m.value += torch::dot(delta_[i], l.jac[i].reshape({-1})).item<double>();
-      return m;
-    };
+  void add_linearised(ConstraintEdge e) {
+    if (e.channel == Channel::kMemory) e.rho_max = std::max(memory_rho_max_, rho_init_);
+    // Feasible (C = 0, inactive) until the first refresh.
+    e.message = linearised_->track(e.name, e.margin, optimizer_tensors_);
+    opt_->add_constraint(std::move(e));
   }
 
-  at::Tensor forward_drift(size_t v) {
-    auto& f = fwd_[v];
-    if (!f.in.defined()) return torch::zeros({}) - 1.0 + fwd_tol_;  // no reference yet
-    const auto out = stages_.fn[v](f.in);
-    return (out - f.out).pow(2).mean() / f.scale;
-  }
-
-  at::Tensor aux_loss(TrainingContext& ctx, size_t v, const at::Tensor& z, const at::Tensor& y) {
-    return masked_cross_entropy(aux_[v]->forward(z), y, ctx.loss_mask(y));
-  }
-
-  // End-to-end backprop of the task loss; the auxiliary heads learn from the
-  // detached messages; then the refresh.
-  void global_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) {
+  // Fresh values and Jacobians of the protocol's edges (one forward, one
+  // backward by the per-example trick) on this step's rows, and fresh
+  // forward references.
+  void refresh_edges(TrainingContext& ctx, const at::Tensor& x) {
     auto& c = *ctx.counters;
-    at::Tensor loss;
-    if (local_) {
-      std::vector<at::Tensor> z{x};
-      for (size_t v = 0; v < stages_.size(); ++v) z.push_back(stages_.fn[v](z.back()));
-      loss = masked_cross_entropy(z.back(), y, ctx.loss_mask(y));
-      check_finite_loss(loss, "task loss");
-      at::Tensor total = loss;
-      for (size_t v = 0; v + 1 < stages_.size(); ++v)
-        total = total + aux_loss(ctx, v, z[v + 1].detach(), y);
-      total.backward();
-      c.local_backward_passes += static_cast<int64_t>(aux_.size());
-    } else {
-      loss = masked_cross_entropy(ctx.model->forward(x), y, ctx.loss_mask(y));
-      check_finite_loss(loss, "task loss");
-      loss.backward();
-    }
-    ++c.forward_passes;
-    ++c.global_backward_passes;
-    if (refresh_now_) refresh(ctx, x);
-  }
-
-  void local_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) {
-    auto& c = *ctx.counters;
-    at::Tensor z = x, total;
-    for (size_t v = 0; v < stages_.size(); ++v) {
-      const at::Tensor out = stages_.fn[v](z);
-      at::Tensor l = v + 1 == stages_.size() ? masked_cross_entropy(out, y, ctx.loss_mask(y))
-                                             : aux_loss(ctx, v, out, y);
-      if (v + 1 == stages_.size()) check_finite_loss(l, "task loss (local step)");
-      total = total.defined() ? total + l : l;
-      z = out.detach();  // the message downstream blocks train on
-    }
-    total.backward();  // disjoint graphs: each gradient stays in its block
-    ++c.forward_passes;
-    c.local_backward_passes += static_cast<int64_t>(stages_.size());
-  }
-
-  // Fresh values and Jacobians of the external edges: the protocol's
-  // constraint family on this step's rows (protocol_constraints.h — the rows
-  // and the code every constraint method evaluates), one forward and one
-  // backward pass by the per-example trick (galt::family_jacobians, DESIGN
-  // §2.3); and fresh forward references.
-  void refresh(TrainingContext& ctx, const at::Tensor& x) {
-    auto& c = *ctx.counters;
-    const EdgeFamily family = protocol_constraint_family(ctx, refresh_rows_, groups_);
-    if (!family.edges.empty()) {
-      ComputeCounters passes;
-      const FamilyJacobians jac = family_jacobians(family, params_, passes);
-      c.forward_passes += passes.edge_evaluations;
-      c.global_backward_passes += passes.backward_passes;
-      c.jacobian_evaluations += passes.jacobian_rows;
-      for (size_t e = 0; e < family.edges.size(); ++e) {
-        const auto& edge = family.edges[e];
-        // The optimizer's edge of that name must be this constraint.
-        const auto id = opt_->find_constraint(edge.name);
-        const auto* mine = id ? &opt_->graph().edges()[opt_->graph().index_of(*id)] : nullptr;
-        if (!mine || mine->margin != edge.margin || mine->channel != edge.channel ||
-            mine->layer != edge.layer)
-          throw std::logic_error("galt: the optimizer's edge '" + edge.name +
-                                 "' is not the protocol's constraint of that name");
-        Linearisation l{jac.values[e], {}};
-        for (size_t p = 0; p < params_.size(); ++p) l.jac.push_back(jac.jacobian(e, p, params_[p]));
-        lin_[edge.name] = std::move(l);
+    const EdgeFamily fam = protocol_constraint_family(ctx, refresh_rows_, groups_);
+    if (!fam.edges.empty()) {
+      ComputeCounters work;
+      const FamilyJacobians fj = family_jacobians(fam, params_, work);
+      c.forward_passes += work.edge_evaluations;
+      c.global_backward_passes += work.backward_passes;
+      c.jacobian_evaluations += static_cast<int64_t>(fj.slots.size());
+      std::vector<std::string> names;
+      std::vector<std::vector<at::Tensor>> jac(fj.slots.size());
+      for (size_t r = 0; r < fj.slots.size(); ++r) {
+        names.push_back(fam.edges[fj.slots[r]].name);
+        for (size_t t = 0; t < params_.size(); ++t) jac[r].push_back(fj.jacobian(r, t, params_[t]));
       }
-      // θ₀ for the linearisation between refreshes; with a refresh on every
-      // step the messages never need it.
-      theta0_.clear();
-      if (local_ || refresh_every_ > 1)
-        for (const auto& p : params_) theta0_.push_back(p.detach().clone());
-      refreshed_at_ = step_;
+      // θ₀ is needed only when a message is read between refreshes.
+      linearised_->refresh(names, fj.values, std::move(jac), local_ || refresh_every_ > 1);
     }
-    if (local_) {
-      torch::NoGradGuard no_grad;
-      const auto probe = x.narrow(0, 0, std::min<int64_t>(fwd_probe_, x.size(0)));
-      at::Tensor z = probe;
-      for (size_t v = 0; v + 1 < stages_.size(); ++v) {
-        const auto out = stages_.fn[v](z);
-        fwd_[v] = {z, out, out.pow(2).mean().item<double>() + 1e-8};
-        z = out;
-      }
+    if (forward_edges_) {
+      forward_edges_->refresh(x);
       ++c.forward_passes;
     }
   }
 
-  void record(int64_t step, const StepStats& st) {
-    for (const auto& e : st.edges) {
-      auto& t = traces_[e.name];
-      t.name = e.name;
-      t.step.push_back(step);
-      t.value.push_back(e.value);
-      t.lambda.push_back(e.lambda);
-      t.rho.push_back(e.rho);
-    }
-  }
-
-  struct ForwardRef {
-    at::Tensor in, out;
-    double scale = 1.0;
-  };
-
   std::string name_;
   int64_t period_;
-  double trigger_, rho_init_, growth_, rho_max_, memory_rho_max_, fwd_tol_, trust_radius_;
+  double trigger_, rho_init_, growth_, rho_max_, memory_rho_max_, trust_radius_;
   int rule_;
   int groups_;
-  int64_t fwd_probe_, trace_every_, refresh_rows_;
-  std::mt19937_64 gen_;
+  int64_t trace_every_, refresh_rows_;
   bool local_;
   bool adaptive_trust_ = true;
   bool lagrangian_metric_ = false;
   bool fused_ = true;
-  bool pending_global_ = true;
-  bool refresh_now_ = true;
   int64_t refresh_every_ = 1;
+  ForwardEdgeOptions forward_;
 
-  models::ClassifierPtr model_;
-  detail::Stages stages_;
-  std::vector<torch::nn::Linear> aux_;
   std::vector<std::string> block_names_;
-  std::vector<at::Tensor> params_;  // trainable model tensors (no aux heads)
-  std::vector<at::Tensor> theta0_;
-  std::vector<int> layout_;        // optimizer tensor order → params_ index (−1: aux head)
-  std::vector<at::Tensor> delta_;  // θ − θ₀, cached for one step
-  int64_t step_ = 0, delta_step_ = -1, refreshed_at_ = -1;
-  std::map<std::string, Linearisation> lin_;
-  std::vector<ForwardRef> fwd_;
+  std::vector<at::Tensor> params_;             // trainable model tensors (no aux heads)
+  std::vector<at::Tensor> optimizer_tensors_;  // every tensor of every block, in order
   std::unique_ptr<Optimizer> opt_;
-  std::map<std::string, EdgeTrace> traces_;
+  std::shared_ptr<RefreshSchedule> schedule_;
+  std::shared_ptr<DualTrace> trace_;
+  std::optional<LinearisedEdges> linearised_;
+  std::optional<LocalObjectives> local_objectives_;
+  std::optional<ForwardEdges> forward_edges_;
 };
 
 }  // namespace

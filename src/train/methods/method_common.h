@@ -48,12 +48,6 @@ void backward_and_step(TrainingContext& ctx, const at::Tensor& loss, torch::opti
 /// one forward pass.
 at::Tensor task_loss(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y);
 
-/// Name of anchor group g of task t (protocol_constraints.h, which names
-/// every constraint edge of the protocol).
-inline std::string retention_name(int task, int group, int groups) {
-  return retention_edge_name(task, group, groups);
-}
-
 /// A uniform sample of `n` rows from the memory (all anchor sets together);
 /// returns {x, y}; empty tensors when the memory is empty.
 std::pair<at::Tensor, at::Tensor> sample_memory(const TrainingContext& ctx, int64_t n,
