@@ -66,6 +66,18 @@ EdgeMessage LinearisedEdges::message(const Edge& e) {
   return m;
 }
 
+void LinearisedEdges::refresh(const EdgeFamily& family, const FamilyJacobians& evaluated,
+                              bool linearise) {
+  std::vector<std::string> names;
+  std::vector<std::vector<at::Tensor>> jac(evaluated.slots.size());
+  for (size_t r = 0; r < evaluated.slots.size(); ++r) {
+    names.push_back(family.edges.at(static_cast<size_t>(evaluated.slots[r])).name);
+    for (size_t t = 0; t < tensors_.size(); ++t)
+      jac[r].push_back(evaluated.jacobian(r, t, tensors_[t]));
+  }
+  refresh(names, evaluated.values, std::move(jac), linearise);
+}
+
 void LinearisedEdges::refresh(const std::vector<std::string>& names,
                               const std::vector<double>& raw_values,
                               std::vector<std::vector<at::Tensor>> jacobians, bool linearise) {

@@ -25,6 +25,7 @@
 
 #include "galt/graph/constraint_edge.h"
 #include "galt/solve/callbacks.h"
+#include "galt/solve/family_jacobians.h"
 
 namespace galt {
 
@@ -54,6 +55,10 @@ class LinearisedEdges {
   /// Jacobian of the wrong size.
   void refresh(const std::vector<std::string>& names, const std::vector<double>& raw_values,
                std::vector<std::vector<at::Tensor>> jacobians, bool linearise = true);
+
+  /// refresh() from one evaluation of `family` (galt::family_jacobians over
+  /// this object's tensors): the edges are the family's, by name.
+  void refresh(const EdgeFamily& family, const FamilyJacobians& evaluated, bool linearise = true);
 
   /// The callback that tells the edges θ has moved (add it to the optimizer
   /// whose step updates the tensors).

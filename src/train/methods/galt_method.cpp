@@ -232,14 +232,8 @@ class GaltMethod : public ContinualMethod {
       c.forward_passes += work.edge_evaluations;
       c.global_backward_passes += work.backward_passes;
       c.jacobian_evaluations += static_cast<int64_t>(fj.slots.size());
-      std::vector<std::string> names;
-      std::vector<std::vector<at::Tensor>> jac(fj.slots.size());
-      for (size_t r = 0; r < fj.slots.size(); ++r) {
-        names.push_back(fam.edges[fj.slots[r]].name);
-        for (size_t t = 0; t < params_.size(); ++t) jac[r].push_back(fj.jacobian(r, t, params_[t]));
-      }
-      // θ₀ is needed only when a message is read between refreshes.
-      linearised_->refresh(names, fj.values, std::move(jac), local_ || refresh_every_ > 1);
+      // θ₀ is kept only when messages are read between refreshes.
+      linearised_->refresh(fam, fj, local_ || refresh_every_ > 1);
     }
     if (forward_edges_) {
       forward_edges_->refresh(x);
