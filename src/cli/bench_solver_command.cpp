@@ -3,16 +3,22 @@
 // same data (§2.3). Every number is measured in this run.
 #include <torch/torch.h>
 
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli/commands.h"
 #include "galt/error.h"
 #include "galt/models/mlp.h"
+#include "galt/solve/executor.h"
 #include "galt/solve/local_solve.h"
 #include "galt/solve/optimizer.h"
 #include "galt/solve/threading.h"
@@ -21,6 +27,45 @@ namespace galt::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// --fused-min-per-edge (negative: the library's default), for every step bench.
+int64_t g_fused_min_per_edge = -1;
+SolverOptions bench_solver() {
+  SolverOptions s;
+  if (g_fused_min_per_edge >= 0) s.block.fused_min_per_edge = g_fused_min_per_edge;
+  return s;
+}
+
+// CPU seconds of this process (all threads) and of the calling thread. On a
+// shared, loaded machine wall time measures the scheduler's share as much as
+// the work; CPU time measures the work (with --threads 1, where no BLAS
+// worker spins, the process figure is the step's own).
+double process_cpu() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+double thread_cpu() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// One run of f: wall seconds, and process CPU seconds into *cpu.
+template <class F>
+double timed(F&& f, std::vector<double>& cpu) {
+  const double c0 = process_cpu();
+  const auto t0 = Clock::now();
+  f();
+  const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  cpu.push_back(process_cpu() - c0);
+  return wall;
+}
 
 template <class F>
 double median_seconds(int reps, F&& f) {
@@ -108,6 +153,7 @@ double slope(const nlohmann::json& solve, const char* vary, const char* fixed, i
 
 struct StepTiming {
   double galt = 0, adamw = 0, flops = 0;
+  double galt_cpu = 0, adamw_cpu = 0;  // process CPU seconds (medians)
   double evaluate = 0, solve = 0;  // medians of the optimizer's own phases
 };
 
@@ -136,7 +182,7 @@ StepTiming step_timing(int k, int reps, bool fused = true) {
   for (auto& b : galt_net->blocks())
     groups.emplace_back(b.params,
                         std::make_unique<OptimizerOptions>(OptimizerOptions(1e-3).name(b.name)));
-  SolverOptions solver;
+  SolverOptions solver = bench_solver();
   solver.block.fused = fused;
   Optimizer galt(std::move(groups), OptimizerOptions(1e-3), solver);
   EdgeFamily fam;
@@ -167,13 +213,15 @@ StepTiming step_timing(int k, int reps, bool fused = true) {
   }
   StepTiming t;
   // Interleave the two so drift in machine load hits both alike.
-  std::vector<double> g, a, ev, so;
+  std::vector<double> g, a, ev, so, gc, ac;
   for (int i = 0; i < reps; ++i) {
-    g.push_back(median_seconds(1, galt_step));
+    g.push_back(timed(galt_step, gc));
     ev.push_back(galt.last_stats().evaluate_seconds);
     so.push_back(galt.last_stats().solve_seconds);
-    a.push_back(median_seconds(1, adamw_step));
+    a.push_back(timed(adamw_step, ac));
   }
+  t.galt_cpu = median_of(gc);
+  t.adamw_cpu = median_of(ac);
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
@@ -198,7 +246,7 @@ StepTiming step_timing(int k, int reps, bool fused = true) {
 // model, as src/train/methods/lagrangian_gda.cpp does it: task forward,
 // constraint-rows forward, one backward of task + Σ λ_e C_e, AdamW, λ ascent.
 struct GdaTiming {
-  double galt = 0, gda = 0;
+  double galt = 0, gda = 0, galt_cpu = 0, gda_cpu = 0;
 };
 GdaTiming gda_timing(int k, int reps) {
   torch::manual_seed(0);
@@ -222,7 +270,7 @@ GdaTiming gda_timing(int k, int reps) {
   for (auto& b : galt_net->blocks())
     groups.emplace_back(b.params,
                         std::make_unique<OptimizerOptions>(OptimizerOptions(1e-3).name(b.name)));
-  Optimizer galt(std::move(groups), OptimizerOptions(1e-3));
+  Optimizer galt(std::move(groups), OptimizerOptions(1e-3), bench_solver());
   EdgeFamily fam;
   for (int e = 0; e < k; ++e) fam.edges.push_back({.name = "p" + std::to_string(e), .margin = 0.0});
   fam.values = [&] { return edge_values(galt_net->forward(probes)); };
@@ -250,22 +298,57 @@ GdaTiming gda_timing(int k, int reps) {
     galt_step();
     gda_step();
   }
-  std::vector<double> g, a;
+  std::vector<double> g, a, gc, ac;
   for (int i = 0; i < reps; ++i) {
-    g.push_back(median_seconds(1, galt_step));
-    a.push_back(median_seconds(1, gda_step));
+    g.push_back(timed(galt_step, gc));
+    a.push_back(timed(gda_step, ac));
   }
-  std::sort(g.begin(), g.end());
-  std::sort(a.begin(), a.end());
-  return {g[g.size() / 2], a[a.size() / 2]};
+  return {median_of(g), median_of(a), median_of(gc), median_of(ac)};
 }
+
+// Runs `inner` and adds each block step's thread CPU seconds to the thread
+// that ran it. The busiest thread's total is the block phase's critical path
+// in CPU time, which other processes' load does not stretch (on this shared
+// machine wall time under load measures the scheduler's share: two runnable
+// threads get two shares, so the wall "speedup" can even exceed 2).
+class CpuMeteredExecutor final : public Executor {
+ public:
+  explicit CpuMeteredExecutor(std::shared_ptr<Executor> inner) : inner_(std::move(inner)) {}
+  std::string name() const override { return inner_->name(); }
+  int concurrency() const override { return inner_->concurrency(); }
+  void run(const BlockSchedule& schedule, const std::function<void(int)>& before_colour,
+           const std::function<void(int)>& step) override {
+    std::mutex mu;
+    std::map<std::thread::id, double> per_thread;
+    inner_->run(schedule, before_colour, [&](int b) {
+      const double c0 = thread_cpu();
+      step(b);
+      const double c = thread_cpu() - c0;
+      std::lock_guard<std::mutex> lock(mu);
+      per_thread[std::this_thread::get_id()] += c;
+    });
+    total = busiest = 0;
+    for (const auto& [id, c] : per_thread) {
+      total += c;
+      busiest = std::max(busiest, c);
+    }
+  }
+  double total = 0, busiest = 0;  // of the last run
+
+ private:
+  std::shared_ptr<Executor> inner_;
+};
 
 // threads2_speedup: the block phase (Optimizer's StepStats::solve_seconds) of
 // one inner iteration on 2 threads ÷ on 1, for a 4-block MLP 784-400-400-400-10
 // with k = 8 active family edges touching every block (block Jacobi: one
-// colour of 4 blocks). Interleaved, medians.
+// colour of 4 blocks). Interleaved, medians. Also in CPU time: serial block
+// CPU ÷ the busiest thread's block CPU (the speedup a quiet machine would
+// show, less the hand-off), and the threaded run's total block CPU ÷ the
+// serial one (> 1: the threads slow each other, e.g. memory bandwidth).
 struct ThreadTiming {
   double serial = 0, threaded = 0;
+  double serial_cpu = 0, busiest_cpu = 0, threaded_total_cpu = 0;
 };
 ThreadTiming thread_timing(int reps) {
   const int k = 8;
@@ -277,7 +360,8 @@ ThreadTiming thread_timing(int reps) {
     for (auto& b : (*net)->blocks())
       groups.emplace_back(b.params,
                           std::make_unique<OptimizerOptions>(OptimizerOptions(1e-3).name(b.name)));
-    auto opt = std::make_shared<Optimizer>(std::move(groups), OptimizerOptions(1e-3));
+    auto opt =
+        std::make_shared<Optimizer>(std::move(groups), OptimizerOptions(1e-3), bench_solver());
     opt->set_executor(std::move(ex));
     auto probes = torch::rand({16 * k, 784});
     EdgeFamily fam;
@@ -294,8 +378,10 @@ ThreadTiming thread_timing(int reps) {
     opt->add_constraint_family(fam);
     return std::make_pair(net, opt);
   };
-  auto [net1, opt1] = make(std::make_shared<SerialExecutor>());
-  auto [net2, opt2] = make(std::make_shared<ThreadExecutor>(2));
+  auto ex1 = std::make_shared<CpuMeteredExecutor>(std::make_shared<SerialExecutor>());
+  auto ex2 = std::make_shared<CpuMeteredExecutor>(std::make_shared<ThreadExecutor>(2));
+  auto [net1, opt1] = make(ex1);
+  auto [net2, opt2] = make(ex2);
   auto x = torch::rand({128, 784});
   auto y = torch::randint(0, 10, {128});
   auto step = [&](models::MLP& net, Optimizer& opt) {
@@ -308,14 +394,15 @@ ThreadTiming thread_timing(int reps) {
     step(*net1, *opt1);
     step(*net2, *opt2);
   }
-  std::vector<double> a, b;
+  std::vector<double> a, b, ac, bc, bt;
   for (int i = 0; i < reps; ++i) {
     a.push_back(step(*net1, *opt1));
+    ac.push_back(ex1->total);
     b.push_back(step(*net2, *opt2));
+    bc.push_back(ex2->busiest);
+    bt.push_back(ex2->total);
   }
-  std::sort(a.begin(), a.end());
-  std::sort(b.begin(), b.end());
-  return {a[a.size() / 2], b[b.size() / 2]};
+  return {median_of(a), median_of(b), median_of(ac), median_of(bc), median_of(bt)};
 }
 
 double gemm_peak_gflops() {
@@ -331,9 +418,11 @@ struct Options {
   int reps = 40;
   int threads = 0;
   bool steps_only = false;
+  int64_t fused_min_per_edge = -1;
 };
 
 void run(const Options& o) {
+  g_fused_min_per_edge = o.fused_min_per_edge;
   const ThreadConfig tc = configure_threads(o.threads);
   const std::string blas = blas_info();
   std::fprintf(stderr, "galt bench solver: %d cores, intra-op %d, BLAS threads %d, %s\n", tc.cores,
@@ -352,50 +441,73 @@ void run(const Options& o) {
                         {"k_exponent_at_d1e6", slope(j["solve"], "k", "d", 1000000)}};
   }
   j["gemm_peak_gflops"] = gemm_peak_gflops();
-  nlohmann::json ratio, detail;
+  nlohmann::json ratio, cpu_ratio, detail;
   double adamw_gflops = 0;
   for (int k : {1, 4, 8}) {
     const StepTiming t = step_timing(k, o.reps);
     ratio["k" + std::to_string(k)] = t.galt / t.adamw;
+    cpu_ratio["k" + std::to_string(k)] = t.galt_cpu / t.adamw_cpu;
     detail["k" + std::to_string(k)] = {{"galt_seconds", t.galt},
                                        {"adamw_seconds", t.adamw},
                                        {"galt_evaluate_seconds", t.evaluate},
-                                       {"galt_solve_seconds", t.solve}};
+                                       {"galt_solve_seconds", t.solve},
+                                       {"galt_cpu_seconds", t.galt_cpu},
+                                       {"adamw_cpu_seconds", t.adamw_cpu}};
     if (k == 8) adamw_gflops = t.flops / t.adamw / 1e9;
     std::fprintf(
         stderr,
-        "  step k=%d: GALT %.5f s (edges %.5f, solves %.5f), AdamW(penalty) %.5f s, ratio %.3f\n",
-        k, t.galt, t.evaluate, t.solve, t.adamw, t.galt / t.adamw);
+        "  step k=%d: GALT %.5f s (edges %.5f, solves %.5f), AdamW(penalty) %.5f s, ratio %.3f "
+        "(CPU %.3f)\n",
+        k, t.galt, t.evaluate, t.solve, t.adamw, t.galt / t.adamw, t.galt_cpu / t.adamw_cpu);
   }
   {
     // The same k = 8 step through the general tensor path (SolverOptions::fused off).
     const StepTiming t = step_timing(8, o.reps, /*fused=*/false);
     ratio["k8_general_path"] = t.galt / t.adamw;
+    cpu_ratio["k8_general_path"] = t.galt_cpu / t.adamw_cpu;
     detail["k8_general_path"] = {{"galt_seconds", t.galt},
                                  {"adamw_seconds", t.adamw},
                                  {"galt_evaluate_seconds", t.evaluate},
-                                 {"galt_solve_seconds", t.solve}};
+                                 {"galt_solve_seconds", t.solve},
+                                 {"galt_cpu_seconds", t.galt_cpu},
+                                 {"adamw_cpu_seconds", t.adamw_cpu}};
     std::fprintf(stderr,
                  "  step k=8, general path: GALT %.5f s (edges %.5f, solves %.5f), AdamW(penalty) "
-                 "%.5f s, ratio %.3f\n",
-                 t.galt, t.evaluate, t.solve, t.adamw, t.galt / t.adamw);
+                 "%.5f s, ratio %.3f (CPU %.3f)\n",
+                 t.galt, t.evaluate, t.solve, t.adamw, t.galt / t.adamw, t.galt_cpu / t.adamw_cpu);
   }
   {
     const GdaTiming t = gda_timing(8, o.reps);
     j["gda_ratio"] = t.galt / t.gda;
-    detail["gda_k8"] = {{"galt_seconds", t.galt}, {"gda_seconds", t.gda}};
-    std::fprintf(stderr, "  step k=8 vs Lagrangian GDA: GALT %.5f s, GDA %.5f s, ratio %.3f\n",
-                 t.galt, t.gda, t.galt / t.gda);
+    j["gda_ratio_cpu"] = t.galt_cpu / t.gda_cpu;
+    detail["gda_k8"] = {{"galt_seconds", t.galt},
+                        {"gda_seconds", t.gda},
+                        {"galt_cpu_seconds", t.galt_cpu},
+                        {"gda_cpu_seconds", t.gda_cpu}};
+    std::fprintf(stderr,
+                 "  step k=8 vs Lagrangian GDA: GALT %.5f s, GDA %.5f s, ratio %.3f (CPU %.3f)\n",
+                 t.galt, t.gda, t.galt / t.gda, t.galt_cpu / t.gda_cpu);
   }
   {
     const ThreadTiming t = thread_timing(o.reps);
     j["threads2_speedup"] = t.serial / t.threaded;
+    j["threads2_speedup_cpu"] = t.serial_cpu / t.busiest_cpu;
+    j["threads2_cpu_inflation"] = t.threaded_total_cpu / t.serial_cpu;
     detail["block_phase_4_blocks"] = {{"serial_seconds", t.serial},
-                                      {"threads2_seconds", t.threaded}};
-    std::fprintf(stderr, "  block phase, 4 blocks, k=8: 1 thread %.5f s, 2 threads %.5f s, speedup %.3f\n",
-                 t.serial, t.threaded, t.serial / t.threaded);
+                                      {"threads2_seconds", t.threaded},
+                                      {"serial_block_cpu_seconds", t.serial_cpu},
+                                      {"threads2_busiest_thread_cpu_seconds", t.busiest_cpu},
+                                      {"threads2_total_block_cpu_seconds", t.threaded_total_cpu}};
+    std::fprintf(stderr,
+                 "  block phase, 4 blocks, k=8: 1 thread %.5f s, 2 threads %.5f s, speedup %.3f; "
+                 "CPU: serial %.5f s, busiest thread %.5f s (speedup %.3f), total %.5f s "
+                 "(inflation %.3f)\n",
+                 t.serial, t.threaded, t.serial / t.threaded, t.serial_cpu, t.busiest_cpu,
+                 t.serial_cpu / t.busiest_cpu, t.threaded_total_cpu,
+                 t.threaded_total_cpu / t.serial_cpu);
   }
   j["step_ratio"] = ratio;
+  j["step_ratio_cpu"] = cpu_ratio;
   j["step_seconds"] = detail;
   j["adamw_gflops"] = adamw_gflops;
   std::fprintf(stderr, "  gemm peak %.1f GFLOP/s, AdamW step %.1f GFLOP/s\n",
@@ -425,6 +537,9 @@ void register_bench_solver(CLI::App& bench) {
   cmd->add_option("--threads", o->threads, "cores to use (0: all)");
   cmd->add_flag("--steps-only", o->steps_only,
                 "only the step measurements (step_ratio, gda_ratio, threads2_speedup)");
+  cmd->add_option("--fused-min-per-edge", o->fused_min_per_edge,
+                  "BlockStepOptions::fused_min_per_edge for the step measurements (default: the "
+                  "library's)");
   cmd->callback([o] { run(*o); });
 }
 

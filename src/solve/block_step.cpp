@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "galt/error.h"
+#include "solve/capacitance.h"
 #include "solve/fused_step.h"
 
 namespace galt {
@@ -135,38 +136,51 @@ void fused_path(Block& block, const AdamWOptions& hp, const std::vector<BlockEdg
     sq += fused::moments(v, h, o.lagrangian_metric ? f.data() : nullptr, k);
   }
   const double floor = metric_floor_value(sq, block.numel(), o.metric_floor);
-  std::vector<double> G(static_cast<size_t>(m * m), 0.0), G2(static_cast<size_t>(k * k), 0.0),
-      us0(static_cast<size_t>(m), 0.0);
-  for (auto& v : views) fused::gram(v, h, floor, m, k, G.data(), G2.data(), us0.data());
-  for (int i = 0; i < m; ++i)
-    for (int j = i + 1; j < m; ++j) G[i * m + j] = G[j * m + i];
+  // At small k the trust-radius norm comes from G2 = U W² Uᵀ (a few dot
+  // products in pass 2); at larger k it is measured while applying, with a
+  // rescaling pass when the trust region clips (rare), instead of doubling
+  // the Gram work.
+  const bool norm_first = k <= 2;
+  std::vector<double> G(static_cast<size_t>(m * m), 0.0), us0(static_cast<size_t>(m), 0.0),
+      G2(norm_first ? static_cast<size_t>(k * k) : 0, 0.0);
+  for (auto& v : views)
+    fused::gram(v, h, floor, m, k, G.data(), norm_first ? G2.data() : nullptr, us0.data());
   for (int i = 0; i < k; ++i)
-    for (int j = i + 1; j < k; ++j) G2[i * k + j] = G2[j * k + i];
+    for (int j = i + 1; j < k; ++j) {
+      G[i * m + j] = G[j * m + i];
+      if (norm_first) G2[i * k + j] = G2[j * k + i];
+    }
 
-  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
-  auto gram = torch::empty({k, k}, f64);
-  auto* g = gram.data_ptr<double>();
+  std::vector<double> gram(static_cast<size_t>(k * k));
   for (int i = 0; i < k; ++i)
-    for (int j = 0; j < k; ++j) g[i * k + j] = G[i * m + j];
-  const auto u_s0 = torch::tensor(std::vector<double>(us0.begin(), us0.begin() + k), f64);
-  const auto cap =
-      solve_capacitance(gram, u_s0, torch::tensor(f, f64), torch::tensor(rho, f64), o.local);
+    for (int j = 0; j < k; ++j) gram[i * k + j] = G[i * m + j];
+  detail::Capacitance cap;
+  detail::solve_capacitance(k, gram.data(), us0.data(), f.data(), rho.data(), o.local, cap);
   out.stats.condition = cap.condition;
   out.stats.damped = cap.damped;
-  const double* mu = cap.mu.data_ptr<double>();
-  double norm_sq = 0.0;  // ‖A⁻¹Uᵀμ‖² = μᵀ (U A⁻² Uᵀ) μ
-  for (int i = 0; i < k; ++i)
-    for (int j = 0; j < k; ++j) norm_sq += mu[i] * G2[i * k + j] * mu[j];
-  out.stats.correction_norm = std::sqrt(std::max(0.0, norm_sq));
-  const double scale = trust.clip_scale(out.stats.correction_norm, hp.lr, block.numel());
+  double scale = 1.0;
+  if (norm_first) {
+    double norm_sq = 0.0;  // ‖A⁻¹Uᵀμ‖² = μᵀ (U A⁻² Uᵀ) μ
+    for (int i = 0; i < k; ++i)
+      for (int j = 0; j < k; ++j) norm_sq += cap.mu[i] * G2[i * k + j] * cap.mu[j];
+    out.stats.correction_norm = std::sqrt(std::max(0.0, norm_sq));
+    scale = trust.clip_scale(out.stats.correction_norm, hp.lr, block.numel());
+    std::vector<double> c(static_cast<size_t>(k));
+    for (int i = 0; i < k; ++i) c[i] = scale * cap.mu[i];
+    for (auto& v : views) fused::apply(v, h, floor, k, c.data());
+  } else {
+    double norm_sq = 0.0;
+    for (auto& v : views) norm_sq += fused::apply(v, h, floor, k, cap.mu.data());
+    out.stats.correction_norm = std::sqrt(std::max(0.0, norm_sq));
+    scale = trust.clip_scale(out.stats.correction_norm, hp.lr, block.numel());
+    if (scale < 1.0)
+      for (auto& v : views) fused::rescale(v, h, floor, k, cap.mu.data(), 1.0 - scale);
+  }
   out.stats.clipped = scale < 1.0;
-  std::vector<double> c(static_cast<size_t>(k));
-  for (int i = 0; i < k; ++i) c[i] = scale * mu[i];
-  for (auto& v : views) fused::apply(v, h, floor, k, c.data());
-  // U s = U s0 − G c for every message (acting and inactive alike).
+  // U s = U s0 − G c for every message (acting and inactive alike), c = scale·μ.
   for (int i = 0; i < m; ++i) {
     double us = us0[i];
-    for (int j = 0; j < k; ++j) us -= G[i * m + j] * c[j];
+    for (int j = 0; j < k; ++j) us -= G[i * m + j] * scale * cap.mu[j];
     out.predicted_change[order[i]] = us;
   }
 }

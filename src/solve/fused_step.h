@@ -6,9 +6,12 @@
 //                (the force term only with the Lagrangian metric);
 //                returns Σ D² with D = sqrt(s)/sqrt(1−β2^t) + ε
 //   2. gram:     with w = η / max(D, floor) and s0 = −η·wd·θ − η_t·m/D:
-//                G = U W Uᵀ over all m touching edges, G2 = U W² Uᵀ over the
-//                first k (the acting ones: ‖A⁻¹Uᵀμ‖² = μᵀ G2 μ), U s0
-//   3. apply:    θ ← θ + s0 − w · Σ_e c_e J_e   (c = scale·μ)
+//                G = U W Uᵀ (the pairs with one acting edge), U s0; at k ≤ 2
+//                also G2 = U W² Uᵀ (the norm of the correction before pass 3)
+//   3. apply:    θ ← θ + s0 − w · Σ_e c_e J_e, and returns ‖w · Σ_e c_e J_e‖²
+//                (the correction's norm for the trust clip, measured while
+//                applying it instead of forming U W² Uᵀ in pass 2)
+//   3b. (k > 2, only when the trust region clips) rescale: θ ← θ + α · w · Σ_e c_e J_e
 //
 // The k×k solve between passes 2 and 3 is galt::solve_capacitance.
 #pragma once
@@ -39,12 +42,19 @@ struct Hyper {
 /// second moment. Returns Σ D² over the tensor.
 double moments(TensorView& t, const Hyper& h, const double* force, int k);
 
-/// Pass 2. Accumulates into G [m×m], G2 [k×k] and us0 [m] (row-major, double;
-/// the caller zeroes them once per block). floor ≤ ε: no floor.
+/// Pass 2. Accumulates into G [m×m] the entries G[i][j] with j ≤ i and j < k
+/// (every pair with an acting edge j; the rest is left alone), into us0 [m],
+/// and, when G2 is not null, into G2 [k×k] the lower triangle of U W² Uᵀ over
+/// the acting rows (‖A⁻¹Uᵀμ‖² = μᵀ G2 μ before applying; worth its k²/2 extra
+/// dot products only at small k). Row-major, double; the caller zeroes them
+/// once per block. floor ≤ ε: no floor.
 void gram(const TensorView& t, const Hyper& h, double floor, int m, int k, double* G, double* G2,
           double* us0);
 
-/// Pass 3. `c` has k entries (the acting edges).
-void apply(TensorView& t, const Hyper& h, double floor, int k, const double* c);
+/// Pass 3. `c` has k entries (the acting edges). Returns Σ (w·Σ c_e J_e)².
+double apply(TensorView& t, const Hyper& h, double floor, int k, const double* c);
+
+/// Pass 3b: θ ← θ + alpha · w · Σ_e c_e J_e (w from the unchanged moments).
+void rescale(TensorView& t, const Hyper& h, double floor, int k, const double* c, double alpha);
 
 }  // namespace galt::fused

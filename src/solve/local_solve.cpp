@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "galt/error.h"
+#include "solve/capacitance.h"
 #include "solve/gram.h"
 
 namespace galt {
@@ -43,42 +44,25 @@ CapacitanceSolution solve_capacitance(const at::Tensor& gram, const at::Tensor& 
                                       const at::Tensor& force_in, const at::Tensor& rho_in,
                                       const LocalSolveOptions& o) {
   torch::NoGradGuard no_grad;
-  CapacitanceSolution r;
   const int64_t k = gram.size(0);
-  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
-  const auto rho = rho_in.to(torch::kFloat64);
-  const auto force = force_in.to(torch::kFloat64);
-  auto s = gram + torch::diag(1.0 / rho);
-  s = 0.5 * (s + s.t());
-
-  const auto eig = torch::linalg::eigvalsh(s, "L");
-  const double lo = eig.min().item<double>(), hi = eig.max().item<double>();
-  r.condition = lo > 0 ? hi / lo : std::numeric_limits<double>::infinity();
-  if (!std::isfinite(r.condition) || r.condition > o.max_condition) r.damped = true;
-
-  // Damped fallback (§2.2 guard): S + δI with δ growing until Cholesky holds.
-  double delta = r.damped ? o.damping * std::max(s.trace().item<double>() / k, 1e-300) : 0.0;
-  at::Tensor chol;
-  for (int attempt = 0; attempt < 30; ++attempt) {
-    const auto shifted = delta > 0 ? s + delta * torch::eye(k, f64) : s;
-    auto [l, info] = torch::linalg_cholesky_ex(shifted);
-    if (info.item<int64_t>() == 0) {
-      chol = l;
-      break;
-    }
-    r.damped = true;
-    delta = delta > 0 ? delta * 10
-                      : o.damping * std::max(std::abs(s.trace().item<double>()) / k, 1e-300);
-  }
-  if (!chol.defined())
-    throw std::runtime_error(
-        "local solve: the capacitance matrix could not be factorised even when damped");
-
-  const auto rhs = u_s0 + force / rho;
-  r.mu = torch::cholesky_solve(rhs.unsqueeze(1), chol).squeeze(1);
-  r.gram_mu = torch::mv(gram, r.mu);
-  r.predicted_change = u_s0 - r.gram_mu;
-
+  const auto g = gram.to(torch::kFloat64).contiguous();
+  const auto us = u_s0.to(torch::kFloat64).contiguous();
+  const auto rho = rho_in.to(torch::kFloat64).contiguous();
+  const auto force = force_in.to(torch::kFloat64).contiguous();
+  detail::Capacitance c;
+  detail::solve_capacitance(static_cast<int>(k), g.data_ptr<double>(), us.data_ptr<double>(),
+                            force.data_ptr<double>(), rho.data_ptr<double>(), o, c);
+  auto vec = [](const std::vector<double>& v) {
+    return torch::from_blob(const_cast<double*>(v.data()), {static_cast<int64_t>(v.size())},
+                            torch::kFloat64)
+        .clone();
+  };
+  CapacitanceSolution r;
+  r.mu = vec(c.mu);
+  r.gram_mu = vec(c.gram_mu);
+  r.predicted_change = vec(c.predicted);
+  r.condition = c.condition;
+  r.damped = c.damped;
   return r;
 }
 
