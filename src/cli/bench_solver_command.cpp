@@ -351,6 +351,13 @@ struct ThreadTiming {
   double serial_cpu = 0, busiest_cpu = 0, threaded_total_cpu = 0;
 };
 ThreadTiming thread_timing(int reps) {
+  // The thread budget (DESIGN rule: executor threads × BLAS threads ≤ cores):
+  // two executor threads get one BLAS thread each for the whole measurement,
+  // serial baseline included. With OpenBLAS at 2 threads its idle workers
+  // spin on the second core after every task GEMM and the executor's second
+  // thread waits for it (measured on a quiet machine: wall speedup 0.93 while
+  // each thread did half the block CPU; docs/PERFORMANCE.md).
+  const ScopedBlasThreads budget(1);
   const int k = 8;
   const std::vector<int64_t> sizes{784, 400, 400, 400, 10};
   auto make = [&](std::shared_ptr<Executor> ex) {

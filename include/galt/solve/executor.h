@@ -47,8 +47,13 @@ class SerialExecutor final : public Executor {
 
 /// A fixed pool of `threads` threads (the caller is one of them). While a
 /// colour runs with more than one thread, OpenBLAS is held at one thread per
-/// caller, so executor threads × BLAS threads ≤ the thread budget
-/// (solve/threading.h); the previous BLAS setting is restored afterwards.
+/// caller; the previous BLAS setting is restored afterwards. That is not
+/// enough on its own: after every multi-threaded GEMM (the task's forward and
+/// backward) OpenBLAS's idle workers spin for a while and take the cores the
+/// executor's threads need (measured: no speedup at all on 2 cores). Keep
+/// executor threads × BLAS threads ≤ cores for the whole run, e.g.
+/// `galt::configure_threads(cores)` then `ScopedBlasThreads(cores / threads)`
+/// (solve/threading.h).
 class ThreadExecutor final : public Executor {
  public:
   /// threads ≥ 1 (0: the configured budget, galt::configure_threads).
