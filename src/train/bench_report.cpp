@@ -1,4 +1,4 @@
-// JSON, Markdown and HTML reports of a continual benchmark (issue 3 §6).
+// JSON, Markdown and HTML reports of a continual benchmark (DESIGN §8: metrics and multi-seed results).
 #include "galt/train/bench_report.h"
 
 #include <cmath>

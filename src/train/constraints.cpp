@@ -1,4 +1,4 @@
-// Constraint quantities shared by GALT and the baselines (issue 3 §3).
+// Constraint quantities shared by GALT and the baselines (DESIGN §8).
 #include "galt/train/constraints.h"
 
 #include <torch/torch.h>

@@ -1,4 +1,4 @@
-// ContinualRunner (issue 3 §4–§6): same init, same data order, same memory
+// ContinualRunner (DESIGN §8): same init, same data order, same memory
 // rows for every method; task- and class-incremental evaluation after each
 // task; held-out safety violation over time.
 #include "galt/train/runner.h"

@@ -1,4 +1,4 @@
-// Internal: clear errors when training diverges (issue 3 §6: "NaN in training
+// Internal: clear errors when training diverges (DESIGN §8 and the standards: "NaN in training
 // produces a clear error").
 #pragma once
 

@@ -1,4 +1,4 @@
-// Reports of a continual benchmark run (issue 3 §6): JSON (every number,
+// Reports of a continual benchmark run (DESIGN §8): JSON (every number,
 // per seed and aggregated), a Markdown table, and a self-contained HTML page
 // (accuracy heatmaps, forgetting per method, safety violation and λ/ρ over
 // steps).

@@ -1,4 +1,4 @@
-// Benchmark configs: TOML files in configs/ (issue 3 §6). Layout (every key
+// Benchmark configs: TOML files in configs/ (DESIGN §8). Layout (every key
 // optional except where noted; defaults are ProtocolConfig's):
 //
 //   [benchmark]

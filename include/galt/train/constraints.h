@@ -1,4 +1,4 @@
-// The constraint quantities of the continual benchmark (issue 3 §3), shared
+// The constraint quantities of the continual benchmark (DESIGN §8), shared
 // by GALT (as ConstraintEdges) and by the baselines (as loss terms).
 //
 //  - Retention / memory (one per finished task): the anchor buffer holds N

@@ -1,4 +1,4 @@
-// Continual-learning metrics on an accuracy matrix (issue 3 §6, DESIGN §8).
+// Continual-learning metrics on an accuracy matrix (DESIGN §8).
 //
 // R[i][j] is the test accuracy on task j measured after training on task i
 // (T × T; entries j > i may be NaN when task j has not been seen). With T

@@ -1,4 +1,4 @@
-// The settings of one continual-learning benchmark run (issue 3 §5): which
+// The settings of one continual-learning benchmark run (DESIGN §8): which
 // data, which model, how long each task trains, the memory budget, the safety
 // requirement and the methods to compare. Read from a TOML file by
 // load_bench_config() (config.h); every field below is a key of that file and
@@ -24,7 +24,7 @@ enum class Scenario {
 
 const char* to_string(Scenario s);
 
-/// The safety requirement (issue 3 §3): items of `critical_class` must never
+/// The safety requirement (DESIGN §6, §8): items of `critical_class` must never
 /// be classified as `forbidden_class`.
 ///
 /// Constraint (from the very first step, "safety from birth"):

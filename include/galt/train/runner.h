@@ -1,6 +1,6 @@
 // ContinualRunner: runs one protocol (protocol.h) for a list of methods ×
 // seeds with, for every method, the same model initialisation, the same data
-// order and the same memory (anchor) rows (issue 3 §4, §6).
+// order and the same memory (anchor) rows (DESIGN §8).
 //
 //   galt::train::ContinualRunner runner(config);
 //   galt::train::BenchResult r = runner.run();          // loads the data by name
