@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bench/memory/memory_benchmark.h"
 #include "cli/commands.h"
 #include "galt/error.h"
-#include "galt/memory/memory_benchmark.h"
 
 namespace galt::cli {
 namespace {

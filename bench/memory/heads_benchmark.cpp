@@ -6,8 +6,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "bench/memory/memory_benchmark.h"
 #include "galt/error.h"
-#include "galt/memory/memory_benchmark.h"
 
 namespace galt::memory {
 namespace {

@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/memory/contrast_packets.h"
 #include "galt/memory/access_policy.h"
-#include "galt/memory/contrast_packets.h"
 
 namespace galt::memory {
 

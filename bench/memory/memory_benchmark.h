@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "galt/memory/layer_heads.h"
+#include "bench/memory/layer_heads.h"
 
 namespace galt::memory {
 
