@@ -21,12 +21,13 @@
 // which the `galt` executable turns into exit code 2.
 #include <CLI/CLI.hpp>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
-#include <sstream>
 
 #include "cli/commands.h"
+#include "cli/list_parser.h"
 #include "galt/error.h"
 #include "galt/memory/trace_ledger.h"
 
@@ -42,44 +43,18 @@ using memory::Violation;
 
 namespace {
 
+// --values C_0,...,C_{N-1}: one constraint value per safety layer (C ≤ 0
+// feasible; NaN/Inf are ambiguous, DESIGN §6).
 std::vector<double> parse_values(const std::string& text) {
-  std::vector<double> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    std::size_t used = 0;
-    double v = 0.0;
-    try {
-      v = std::stod(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size()) {
-      throw InputError("--values: '" + item +
-                       "' is not a number (expected comma-separated C_k, one per layer)");
-    }
-    out.push_back(v);
-  }
-  if (out.empty()) throw InputError("--values: empty (expected one C_k per layer)");
-  return out;
+  return parse_number_list(text, {"--values", "a number (one C_k per safety layer)"});
 }
 
+// --hard 0,1: the hard layers; "" for none. The stack checks the range.
 std::vector<int> parse_layers(const std::string& text) {
-  std::vector<int> out;
-  if (text.empty()) return out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      std::size_t used = 0;
-      const int v = std::stoi(item, &used);
-      if (used != item.size()) throw std::invalid_argument(item);
-      out.push_back(v);
-    } catch (const std::exception&) {
-      throw InputError("--hard: '" + item + "' is not a layer number");
-    }
-  }
-  return out;
+  const auto layers =
+      parse_integer_list(text, {"--hard", "a layer number", /*allow_empty=*/true},
+                         std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+  return {layers.begin(), layers.end()};
 }
 
 nlohmann::json entry_json(const TraceLedger& l, const EntryInfo& e) {
