@@ -1,5 +1,5 @@
 // Learned heads on generated contrast packets, their baselines, and the
-// external check on the prototype's rows (issue 4 §3).
+// external check on the prototype's rows (DESIGN §6, "Learned heads").
 #include <cmath>
 #include <filesystem>
 #include <fstream>

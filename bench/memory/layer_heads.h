@@ -1,4 +1,4 @@
-// Learned proposal heads for the trace memory (DESIGN §6, issue 4 §3).
+// Learned proposal heads for the trace memory (DESIGN §6, "Learned heads").
 //
 // A learner reads a row's text and *proposes* labels — memory layer m,
 // violation layer v (or none), action, memory outcome, residual — as

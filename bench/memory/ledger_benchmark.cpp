@@ -1,4 +1,4 @@
-// Ledger performance (issue 4 §3): durable batched appends, access latency
+// Ledger performance (DESIGN §6, durability): durable batched appends, access latency
 // with many entries, recovery after a SIGKILL.
 #include <signal.h>
 #include <sys/wait.h>

@@ -1,4 +1,4 @@
-// Symbolic benchmark (issue 4 §3): every (m, V) cell of stacks N = 2..8
+// Symbolic benchmark of the access rule (DESIGN §6): every (m, V) cell of stacks N = 2..8
 // through a real ledger per access policy.
 #include <algorithm>
 #include <filesystem>

@@ -1,5 +1,5 @@
-// `galt bench memory --json OUT`: the trace-memory benchmarks (issue 4 §3;
-// galt/memory/memory_benchmark.h). The default run takes a few minutes on
+// `galt bench memory --json OUT`: the trace-memory benchmarks (DESIGN §6;
+// bench/memory/memory_benchmark.h). The default run takes a few minutes on
 // two cores; flags scale it up.
 #include <galt_paths.h>
 
@@ -35,7 +35,7 @@ std::vector<unsigned> parse_seeds(const std::string& text) {
 
 void register_bench_memory(CLI::App& bench) {
   auto a = std::make_shared<BenchMemoryArgs>();
-  auto* cmd = bench.add_subcommand("memory", "Trace-memory benchmarks (DESIGN §6, issue 4)");
+  auto* cmd = bench.add_subcommand("memory", "Trace-memory benchmarks (DESIGN §6)");
   cmd->add_option("--json", a->json_out, "Write the results here (JSON)")->required();
   cmd->add_option("--only", a->only, "Comma list of symbolic, ledger, heads (default all)");
   cmd->add_option("--seeds", a->seeds, "Seeds of the learned heads (default 1,2,3)");

@@ -1,5 +1,5 @@
 // MemoryEdgeGovernor: the ledger decides which memory (retention) edges the
-// optimizer has (issue 4 §2, DESIGN §6). It talks to the optimizer only
+// optimizer has (DESIGN §1 memory channel, §6). It talks to the optimizer only
 // through galt::EdgeHost (galt/graph/edge_host.h), so the memory module does
 // not depend on the solver.
 //
