@@ -11,14 +11,38 @@ function(galt_apply_flags target)
   if(GALT_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
-  # USE_C10D_GLOO exposes ProcessGroupGloo in Debian's c10d headers (DESIGN §4).
-  target_compile_definitions(${target} PRIVATE USE_C10D_GLOO)
 endfunction()
 
-# galt_module(NAME <name> [DEPS <targets...>]): a static library galt_<name>
-# from every .cpp under src/<name>/.
+# galt_use_torch(<target> <PUBLIC|PRIVATE>): LibTorch's headers and libraries,
+# and the shared precompiled header (cmake/pch.h, which includes
+# torch/torch.h: LibTorch is most of the compile time). Marks the target
+# GALT_TORCH, so the tests of a LibTorch module get the header too.
+function(galt_use_torch target visibility)
+  target_include_directories(${target} ${visibility} ${TORCH_INCLUDE_DIRS})
+  target_link_libraries(${target} ${visibility} ${TORCH_LIBRARIES})
+  target_precompile_headers(${target} REUSE_FROM galt_pch)
+  set_target_properties(${target} PROPERTIES GALT_TORCH ON)
+endfunction()
+
+# galt_use_c10d(<target>): for a target that uses PyTorch's distributed layer
+# (c10d with the Gloo backend, DESIGN §4). Debian's c10d headers hide
+# ProcessGroupGloo unless USE_C10D_GLOO is defined, and Gloo is Debian's
+# libgloo-dev. The define is the target's own; nothing torch/torch.h includes
+# tests it, so the shared precompiled header stays valid. No target uses c10d
+# yet.
+function(galt_use_c10d target)
+  find_library(GALT_GLOO_LIBRARY gloo REQUIRED)
+  target_compile_definitions(${target} PRIVATE USE_C10D_GLOO)
+  target_link_libraries(${target} PRIVATE ${GALT_GLOO_LIBRARY})
+endfunction()
+
+# galt_module(NAME <name> [TORCH] [DEPS <targets...>]): a static library
+# galt_<name> from every .cpp under src/<name>/. TORCH: the module's code
+# includes LibTorch (galt_use_torch). A module without it neither links nor
+# includes LibTorch, except through the public headers of a dependency that
+# does (memory sees ATen's Tensor through graph's ConstraintEdge).
 function(galt_module)
-  cmake_parse_arguments(M "" "NAME" "DEPS" ${ARGN})
+  cmake_parse_arguments(M "TORCH" "NAME" "DEPS" ${ARGN})
   file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
   if(NOT srcs)
     message(STATUS "galt: module ${M_NAME} has no sources yet; skipped")
@@ -26,15 +50,17 @@ function(galt_module)
   endif()
   add_library(galt_${M_NAME} STATIC ${srcs})
   target_include_directories(galt_${M_NAME} PUBLIC ${CMAKE_SOURCE_DIR}/include
-                                                    ${TORCH_INCLUDE_DIRS}
                                              PRIVATE ${CMAKE_SOURCE_DIR}/src)
-  target_link_libraries(galt_${M_NAME} PUBLIC ${M_DEPS} ${TORCH_LIBRARIES} Threads::Threads)
+  target_link_libraries(galt_${M_NAME} PUBLIC ${M_DEPS} Threads::Threads)
   galt_apply_flags(galt_${M_NAME})
-  target_precompile_headers(galt_${M_NAME} REUSE_FROM galt_pch)
+  if(M_TORCH)
+    galt_use_torch(galt_${M_NAME} PUBLIC)
+  endif()
 endfunction()
 
 # galt_test(NAME <name> [DEPS <targets...>]): a GoogleTest executable
 # galt_test_<name> from every .cpp under tests/<name>/, registered with ctest.
+# It uses LibTorch (and its precompiled header) when one of DEPS does.
 function(galt_test)
   cmake_parse_arguments(T "" "NAME" "DEPS" ${ARGN})
   file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
@@ -52,7 +78,15 @@ function(galt_test)
                                                          ${CMAKE_SOURCE_DIR}/tests)
   target_link_libraries(galt_test_${T_NAME} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main)
   galt_apply_flags(galt_test_${T_NAME})
-  target_precompile_headers(galt_test_${T_NAME} REUSE_FROM galt_pch)
+  foreach(dep IN LISTS T_DEPS)
+    if(TARGET ${dep})
+      get_target_property(torch ${dep} GALT_TORCH)
+      if(torch)
+        galt_use_torch(galt_test_${T_NAME} PRIVATE)
+        break()
+      endif()
+    endif()
+  endforeach()
   gtest_discover_tests(galt_test_${T_NAME} DISCOVERY_TIMEOUT 120
                        PROPERTIES LABELS ${T_NAME})
 endfunction()

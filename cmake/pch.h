@@ -1,4 +1,4 @@
-// Precompiled header shared by every galt target.
+// Precompiled header of every galt target that uses LibTorch (galt_use_torch).
 #pragma once
 #include <torch/torch.h>
 

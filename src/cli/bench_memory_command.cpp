@@ -1,5 +1,5 @@
-// `galt bench memory --json OUT`: the trace-memory benchmarks (issue 4 §3;
-// galt/memory/memory_benchmark.h). The default run takes a few minutes on
+// `galt bench memory --json OUT`: the trace-memory benchmarks (DESIGN §6;
+// bench/memory/memory_benchmark.h). The default run takes a few minutes on
 // two cores; flags scale it up.
 #include <galt_paths.h>
 
@@ -7,13 +7,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "bench/memory/memory_benchmark.h"
 #include "cli/commands.h"
+#include "cli/list_parser.h"
 #include "galt/error.h"
-#include "galt/memory/memory_benchmark.h"
 
 namespace galt::cli {
 namespace {
@@ -24,29 +25,17 @@ struct BenchMemoryArgs {
   int recovery_trials = 3, train_packets = 240, test_packets = 80, epochs = 10;
 };
 
-std::vector<unsigned> parse_seeds(const std::string& s) {
-  std::vector<unsigned> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      std::size_t used = 0;
-      const long v = std::stol(item, &used);
-      if (used != item.size() || v < 0) throw std::invalid_argument(item);
-      out.push_back(static_cast<unsigned>(v));
-    } catch (const std::exception&) {
-      throw InputError("--seeds: '" + item + "' is not a non-negative integer");
-    }
-  }
-  if (out.empty()) throw InputError("--seeds: give at least one seed");
-  return out;
+std::vector<unsigned> parse_seeds(const std::string& text) {
+  const auto seeds = parse_integer_list(text, {"--seeds", "a non-negative integer"}, 0,
+                                        std::numeric_limits<unsigned>::max());
+  return {seeds.begin(), seeds.end()};
 }
 
 }  // namespace
 
 void register_bench_memory(CLI::App& bench) {
   auto a = std::make_shared<BenchMemoryArgs>();
-  auto* cmd = bench.add_subcommand("memory", "Trace-memory benchmarks (DESIGN §6, issue 4)");
+  auto* cmd = bench.add_subcommand("memory", "Trace-memory benchmarks (DESIGN §6)");
   cmd->add_option("--json", a->json_out, "Write the results here (JSON)")->required();
   cmd->add_option("--only", a->only, "Comma list of symbolic, ledger, heads (default all)");
   cmd->add_option("--seeds", a->seeds, "Seeds of the learned heads (default 1,2,3)");
@@ -65,18 +54,11 @@ void register_bench_memory(CLI::App& bench) {
   cmd->callback([a] {
     memory::MemoryBenchmarkOptions o;
     o.symbolic = o.ledger = o.heads = false;
-    std::stringstream ss(a->only);
-    std::string part;
-    while (std::getline(ss, part, ',')) {
-      if (part == "symbolic") {
-        o.symbolic = true;
-      } else if (part == "ledger") {
-        o.ledger = true;
-      } else if (part == "heads") {
-        o.heads = true;
-      } else {
-        throw InputError("--only: unknown part '" + part + "' (expected symbolic, ledger, heads)");
-      }
+    for (const std::string& part :
+         parse_choice_list(a->only, {"--only"}, {"symbolic", "ledger", "heads"})) {
+      o.symbolic = o.symbolic || part == "symbolic";
+      o.ledger = o.ledger || part == "ledger";
+      o.heads = o.heads || part == "heads";
     }
     o.ledger_options.entries = a->entries;
     o.ledger_options.appends = a->appends;

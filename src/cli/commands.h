@@ -4,13 +4,16 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <ostream>
 
 namespace galt::cli {
 
-void register_demo(CLI::App& app);             // demo_command.cpp
-void register_bench_solver(CLI::App& bench);   // bench_solver_command.cpp
-void register_bench_continual(CLI::App& bench);// bench_continual_command.cpp
-void register_bench_memory(CLI::App& bench);   // bench_memory_command.cpp
-void register_memory(CLI::App& app);           // memory_command.cpp
+void register_demo(CLI::App& app);               // demo_command.cpp
+void register_bench_solver(CLI::App& bench);     // bench_solver_command.cpp
+void register_bench_continual(CLI::App& bench);  // bench_continual_command.cpp
+void register_bench_memory(CLI::App& bench);     // bench_memory_command.cpp
+/// `galt memory ...`; every command prints its JSON to `out` (tests pass a
+/// string stream).
+void register_memory(CLI::App& app, std::ostream& out);  // memory_command.cpp
 
 }  // namespace galt::cli

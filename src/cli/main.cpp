@@ -1,6 +1,7 @@
 // galt: constraint-native training from the command line.
 #include <cstdio>
 #include <exception>
+#include <iostream>
 
 #include "cli/commands.h"
 #include "galt/error.h"
@@ -12,7 +13,7 @@ int main(int argc, char** argv) {
   CLI::App app{"galt — graph-parallel augmented-Lagrangian training"};
   app.require_subcommand(1);
   galt::cli::register_demo(app);
-  galt::cli::register_memory(app);
+  galt::cli::register_memory(app, std::cout);
   auto* bench = app.add_subcommand("bench", "Benchmarks (write JSON reports)");
   bench->require_subcommand(1);
   galt::cli::register_bench_solver(*bench);

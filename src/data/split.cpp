@@ -1,4 +1,4 @@
-// Split builders for continual learning (issue 3 §1, DESIGN §8).
+// Split builders for continual learning (DESIGN §8).
 #include <galt/data/split.h>
 #include <galt/error.h>
 #include <torch/torch.h>

@@ -1,4 +1,4 @@
-// Memory edges of the optimizer governed by the ledger (issue 4 §2).
+// Memory edges of an EdgeHost governed by the ledger (DESIGN §1, §6).
 #include "galt/memory/memory_edge_governor.h"
 
 #include "galt/error.h"

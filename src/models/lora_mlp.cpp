@@ -1,4 +1,5 @@
-// LoRA-MLP: frozen base, rank-r adapters, trainable head (issue 3 §2, §5a).
+// LoRA-MLP: frozen base, rank-r adapters, trainable head (the public
+// prototype's reference protocol, docs/RESULTS.md).
 #include <galt/error.h>
 #include <galt/graph/linear_tap.h>
 #include <galt/models/lora_mlp.h>

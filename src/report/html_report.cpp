@@ -1,4 +1,4 @@
-// Self-contained HTML report: inline CSS and SVG only (issue 3 §6).
+// Self-contained HTML report: inline CSS and SVG only (DESIGN §8 reports).
 #include <galt/error.h>
 #include <galt/report/html_report.h>
 

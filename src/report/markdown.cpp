@@ -1,4 +1,4 @@
-// GitHub-flavoured Markdown tables (issue 3 §6).
+// GitHub-flavoured Markdown tables of benchmark results (DESIGN §8).
 #include <galt/error.h>
 #include <galt/report/markdown.h>
 

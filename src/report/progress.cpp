@@ -1,4 +1,4 @@
-// Progress indicator (issue 3 §6): a bar redrawn in place on a terminal,
+// Progress indicator of the benchmarks (DESIGN §8): a bar redrawn in place on a terminal,
 // plain occasional lines otherwise, so logs stay readable.
 #include <galt/report/progress.h>
 #include <unistd.h>

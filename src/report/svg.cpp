@@ -1,4 +1,4 @@
-// Inline-SVG charts for the HTML report (issue 3 §6). Plain SVG 1.1 elements
+// Inline-SVG charts for the HTML report (DESIGN §8). Plain SVG 1.1 elements
 // only (rect, line, polyline, circle, text, title), no scripts or external
 // resources, so the file renders offline in any browser.
 #include "report/svg.h"

@@ -1,4 +1,4 @@
-// Memory edges governed by the ledger (issue 4 §2): a short continual run of
+// Memory edges governed by the ledger (DESIGN §6): a short continual run of
 // a tiny linear model with anchor-KL memory edges.
 #include "galt/memory/memory_edge_governor.h"
 

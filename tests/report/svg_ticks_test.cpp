@@ -1,6 +1,8 @@
 // Axis ticks of the SVG charts (internal helper of src/report).
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "report/svg.h"
 
 namespace galt::report::detail {

@@ -1,4 +1,4 @@
-// Labelled image sets for the continual benchmark (issue 3 §1).
+// Labelled image sets for the continual benchmark (DESIGN §8).
 //
 // Two sources, both read from files the project never commits:
 //  - Fashion-MNIST, from Debian's package dataset-fashion-mnist (IDX format,

@@ -1,4 +1,4 @@
-// Split builders for continual learning (issue 3 §1; DESIGN §8): a dataset cut
+// Split builders for continual learning (DESIGN §8): a dataset cut
 // into T contexts ("tasks") of consecutive class groups, subsets of rows for
 // anchors and probe sets, and a seeded mini-batch sampler.
 //

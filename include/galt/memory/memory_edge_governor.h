@@ -1,9 +1,11 @@
 // MemoryEdgeGovernor: the ledger decides which memory (retention) edges the
-// optimizer has (issue 4 §2, DESIGN §6).
+// optimizer has (DESIGN §1 memory channel, §6). It talks to the optimizer only
+// through galt::EdgeHost (galt/graph/edge_host.h), so the memory module does
+// not depend on the solver.
 //
 // In training, a memory edge exists only for a consolidated, accessible
 // ledger entry (e.g. a task's anchor buffer, proposed at the end of the task
-// and adjudicated against the safety edges). sync() makes the optimizer's
+// and adjudicated against the safety edges). sync() makes the host's
 // governed edges equal to that set: raising a violation removes exactly the
 // edges of the entries the access rule quarantines; resolving restores them
 // (ResolvePolicy::kRestore) or waits until each is re-adjudicated

@@ -1,5 +1,5 @@
 // The classifier interface every model of the continual benchmark implements
-// (issue 3 §2): logits from flattened images, and the trainable parameters
+// (DESIGN §8): logits from flattened images, and the trainable parameters
 // grouped into blocks — the nodes θ_v of the constraint graph (DESIGN §1).
 #pragma once
 

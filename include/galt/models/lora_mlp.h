@@ -1,6 +1,6 @@
-// LoRA-MLP (issue 3 §2, reference protocol §5a): a frozen copy of a pretrained
-// MLP whose hidden layers each carry a trainable rank-r adapter, and a
-// trainable head (the last layer).
+// LoRA-MLP (the public prototype's reference protocol, docs/RESULTS.md): a
+// frozen copy of a pretrained MLP whose hidden layers each carry a trainable
+// rank-r adapter, and a trainable head (the last layer).
 //
 // Hidden layer i computes  h = ReLU(W_i x + b_i + (alpha/r) · B_i A_i x)
 // with A_i [r, in] (kaiming-uniform init) and B_i [out, r] (zero init), so a

@@ -1,4 +1,4 @@
-// Multi-layer perceptron with ReLU (issue 3 §2), e.g. 784-400-400-10, the
+// Multi-layer perceptron with ReLU, e.g. 784-400-400-10, the
 // network of the standard Split-MNIST protocol (DESIGN §8).
 #pragma once
 

@@ -1,4 +1,4 @@
-// A self-contained HTML report (issue 3 §6): one file, inline CSS and SVG, no
+// A self-contained HTML report (DESIGN §8): one file, inline CSS and SVG, no
 // scripts, fonts or links to fetch. Sections appear in the order added.
 #pragma once
 

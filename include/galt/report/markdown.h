@@ -1,4 +1,4 @@
-// Markdown output for benchmark tables (issue 3 §6).
+// Markdown output for benchmark tables (DESIGN §8).
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// Progress indicator for long runs (issue 3 §6): a bar redrawn in place when
+// Progress indicator for long runs (DESIGN §8): a bar redrawn in place when
 // the stream is a terminal, plain occasional lines otherwise (logs, CI).
 #pragma once
 

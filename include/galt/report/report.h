@@ -1,4 +1,4 @@
-// The report writers of the continual benchmark (issue 3 §6): Markdown
+// The report writers of the continual benchmark (DESIGN §8): Markdown
 // tables, a self-contained HTML report with inline SVG plots, and a progress
 // indicator.
 #pragma once

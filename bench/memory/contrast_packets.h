@@ -1,5 +1,5 @@
 // Contrast packets: seeded natural-language data for the learned memory
-// heads (issue 4 §3), generated here so that no evaluation text comes from
+// heads (DESIGN §6), generated here so that no evaluation text comes from
 // anywhere else.
 //
 // A packet is one piece of content (a person and the things the memory is

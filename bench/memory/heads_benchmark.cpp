@@ -1,13 +1,13 @@
 // Learned heads on generated contrast packets, their baselines, and the
-// external check on the prototype's rows (issue 4 §3).
+// external check on the prototype's rows (DESIGN §6, "Learned heads").
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "bench/memory/memory_benchmark.h"
 #include "galt/error.h"
-#include "galt/memory/memory_benchmark.h"
 
 namespace galt::memory {
 namespace {

@@ -1,5 +1,5 @@
 // The learned proposal heads and their baselines (layer_heads.h).
-#include "galt/memory/layer_heads.h"
+#include "bench/memory/layer_heads.h"
 
 #include <torch/torch.h>
 

@@ -1,23 +1,23 @@
-// `galt memory ...` driven through CLI11 as the executable does (the
-// commands are in the memory module, so they are tested here).
-#include "galt/memory/memory_cli.h"
-
+// `galt memory ...` driven through CLI11 as the executable does.
 #include <gtest/gtest.h>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/commands.h"
 #include "galt/error.h"
-#include "memory/test_util.h"
+#include "memory/test_util.h"  // TempDir
 
-namespace galt::memory {
+namespace galt::cli {
 namespace {
+
+using memory::testing::TempDir;
 
 nlohmann::json run(std::vector<std::string> args) {
   CLI::App app{"galt"};
   std::ostringstream out;
-  add_memory_commands(app, out);
+  register_memory(app, out);
   args.insert(args.begin(), "memory");
   std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
   app.parse(args);
@@ -25,7 +25,7 @@ nlohmann::json run(std::vector<std::string> args) {
 }
 
 TEST(MemoryCli, WorkedExampleEndToEnd) {
-  testing::TempDir dir;
+  TempDir dir;
   const std::string db = dir.file("mem.db");
   run({"create", db});
   const auto pref = run({"propose", db, "--layer", "3", "--payload", "prefers metric units",
@@ -57,7 +57,7 @@ TEST(MemoryCli, WorkedExampleEndToEnd) {
 }
 
 TEST(MemoryCli, BadInputIsAnInputError) {
-  testing::TempDir dir;
+  TempDir dir;
   const std::string db = dir.file("mem.db");
   EXPECT_THROW(run({"list", db}), InputError);  // no ledger yet
   EXPECT_THROW(run({"create", db, "--access", "bogus"}), InputError);
@@ -83,4 +83,4 @@ TEST(MemoryCli, BadInputIsAnInputError) {
 }
 
 }  // namespace
-}  // namespace galt::memory
+}  // namespace galt::cli

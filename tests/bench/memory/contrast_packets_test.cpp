@@ -1,13 +1,13 @@
 // The contrast-packet generator: coverage of every m and v (top-down
 // included), labels consistent with the ledger rule, and a split by content
 // with no exact or near-duplicate text across splits.
-#include "galt/memory/contrast_packets.h"
+#include "bench/memory/contrast_packets.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "galt/memory/layer_heads.h"
+#include "bench/memory/layer_heads.h"
 
 namespace galt::memory {
 namespace {

@@ -1,4 +1,4 @@
-// Symbolic benchmark (issue 4 §3): every (m, V) cell of stacks N = 2..8
+// Symbolic benchmark of the access rule (DESIGN §6): every (m, V) cell of stacks N = 2..8
 // through a real ledger per access policy.
 #include <algorithm>
 #include <filesystem>
@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "galt/memory/contrast_packets.h"
-#include "galt/memory/memory_benchmark.h"
+#include "bench/memory/contrast_packets.h"
+#include "bench/memory/memory_benchmark.h"
+#include "bench/memory/scratch_dir.h"
 #include "galt/memory/trace_ledger.h"
-#include "memory/bench/scratch_dir.h"
 
 namespace galt::memory {
 namespace {

@@ -2,7 +2,7 @@
 // Content words come from pools split disjointly between train, validation
 // and test; the wording templates are shared, so what transfers across the
 // split is how a layer is talked about, never the content.
-#include "galt/memory/contrast_packets.h"
+#include "bench/memory/contrast_packets.h"
 
 #include <algorithm>
 #include <cctype>

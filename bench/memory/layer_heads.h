@@ -1,4 +1,4 @@
-// Learned proposal heads for the trace memory (DESIGN §6, issue 4 §3).
+// Learned proposal heads for the trace memory (DESIGN §6, "Learned heads").
 //
 // A learner reads a row's text and *proposes* labels — memory layer m,
 // violation layer v (or none), action, memory outcome, residual — as
@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/memory/contrast_packets.h"
 #include "galt/memory/access_policy.h"
-#include "galt/memory/contrast_packets.h"
 
 namespace galt::memory {
 

@@ -1,4 +1,4 @@
-// `galt bench memory`: the trace-memory benchmarks of issue 4 §3.
+// `galt bench memory`: the trace-memory benchmarks (DESIGN §6).
 //
 //   symbolic   every (m, V) cell of stacks N = 2..8, V any set of
 //              simultaneous violations, through a real ledger per access
@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "galt/memory/layer_heads.h"
+#include "bench/memory/layer_heads.h"
 
 namespace galt::memory {
 

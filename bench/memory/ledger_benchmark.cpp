@@ -1,4 +1,4 @@
-// Ledger performance (issue 4 §3): durable batched appends, access latency
+// Ledger performance (DESIGN §6, durability): durable batched appends, access latency
 // with many entries, recovery after a SIGKILL.
 #include <signal.h>
 #include <sys/wait.h>
@@ -10,10 +10,10 @@
 #include <random>
 #include <thread>
 
+#include "bench/memory/memory_benchmark.h"
+#include "bench/memory/scratch_dir.h"
 #include "galt/error.h"
-#include "galt/memory/memory_benchmark.h"
 #include "galt/memory/trace_ledger.h"
-#include "memory/bench/scratch_dir.h"
 
 namespace galt::memory {
 namespace {
