@@ -2,9 +2,9 @@
 // benchmark config (configs/*.toml, see include/galt/train/config.h) and
 // writes OUT (JSON), OUT with .md (the table) and OUT with .html (the plots).
 #include <cstdio>
-#include <sstream>
 
 #include "cli/commands.h"
+#include "cli/list_parser.h"
 #include "galt/error.h"
 #include "galt/report/progress.h"
 #include "galt/train/bench_report.h"
@@ -14,15 +14,6 @@
 namespace galt::cli {
 
 namespace {
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 struct ContinualArgs {
   std::string config;
@@ -56,18 +47,10 @@ void run_continual(const ContinualArgs& a) {
   train::ProtocolConfig p = train::load_bench_config(a.config);
   if (!a.seeds.empty()) {
     p.seeds.clear();
-    for (const auto& s : split_list(a.seeds)) {
-      try {
-        size_t used = 0;
-        const long long v = std::stoll(s, &used);
-        if (used != s.size() || v < 0) throw std::invalid_argument(s);
-        p.seeds.push_back(static_cast<uint64_t>(v));
-      } catch (const std::exception&) {
-        throw InputError("--seeds: \"" + s + "\" is not a non-negative integer");
-      }
-    }
+    for (int64_t v : parse_integer_list(a.seeds, {"--seeds", "a non-negative integer"}, 0))
+      p.seeds.push_back(static_cast<uint64_t>(v));
   }
-  if (!a.methods.empty()) p.methods = split_list(a.methods);
+  if (!a.methods.empty()) p.methods = parse_list(a.methods, {"--methods", "a method name"});
   if (a.iterations > 0) p.iterations = a.iterations;
   for (const auto& o : a.options) apply_option(p, o);
 
