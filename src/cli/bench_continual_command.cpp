@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/list_parser.h"
+#include "galt/report/provenance.h"
 #include "galt/error.h"
 #include "galt/report/progress.h"
 #include "galt/train/bench_report.h"
@@ -79,7 +80,8 @@ void run_continual(const ContinualArgs& a) {
     }
   };
   runner.add_callback(std::make_shared<ProgressOutput>(progress, per_run, p.scenario));
-  const auto result = runner.run();
+  auto result = runner.run();
+  result.provenance = report::provenance(invocation(), a.config);
   progress.finish();
   train::write_bench_reports(result, a.json);
   std::string base = a.json;

@@ -13,6 +13,7 @@
 
 #include "bench/memory/memory_benchmark.h"
 #include "cli/commands.h"
+#include "galt/report/provenance.h"
 #include "cli/list_parser.h"
 #include "galt/error.h"
 
@@ -90,6 +91,7 @@ void register_bench_memory(CLI::App& bench) {
     };
     nlohmann::json j = memory::run_memory_benchmark(o, progress);
     j["command"] = "galt bench memory";
+    j["provenance"] = report::to_json(report::provenance(invocation()));
     std::ofstream f(a->json_out);
     f << j.dump(2) << "\n";
     if (!f) throw InputError("--json: cannot write '" + a->json_out + "'");

@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "galt/error.h"
+#include "galt/report/provenance.h"
 #include "galt/models/mlp.h"
 #include "galt/solve/executor.h"
 #include "galt/solve/local_solve.h"
@@ -435,6 +436,7 @@ void run(const Options& o) {
   std::fprintf(stderr, "galt bench solver: %d cores, intra-op %d, BLAS threads %d, %s\n", tc.cores,
                tc.intra_op, tc.blas, blas.c_str());
   nlohmann::json j;
+  j["provenance"] = report::to_json(report::provenance(invocation()));
   j["threads"] = {{"cores", tc.cores}, {"intra_op", tc.intra_op}, {"blas", tc.blas}};
   j["blas"] = blas;
   torch::manual_seed(0);

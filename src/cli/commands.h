@@ -5,8 +5,14 @@
 
 #include <CLI/CLI.hpp>
 #include <ostream>
+#include <string>
 
 namespace galt::cli {
+
+/// The command line galt was started with (set by main), for result files'
+/// provenance (galt/report/provenance.h).
+void set_invocation(int argc, char** argv);
+const std::string& invocation();
 
 void register_demo(CLI::App& app);               // demo_command.cpp
 void register_bench_solver(CLI::App& bench);     // bench_solver_command.cpp

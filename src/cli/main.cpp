@@ -10,6 +10,7 @@
 int main(int argc, char** argv) {
   // OpenBLAS threads × intra-op threads ≤ cores ($GALT_THREADS caps them).
   galt::configure_threads();
+  galt::cli::set_invocation(argc, argv);
   CLI::App app{"galt — graph-parallel augmented-Lagrangian training"};
   app.require_subcommand(1);
   galt::cli::register_demo(app);

@@ -184,7 +184,10 @@ json bench_json(const BenchResult& r) {
                          {"counters", counters},
                          {"per_seed", per_seed}};
   }
-  return {{"protocol", protocol_json(p)}, {"total_seconds", r.total_seconds}, {"methods", methods}};
+  return {{"provenance", report::to_json(r.provenance)},
+          {"protocol", protocol_json(p)},
+          {"total_seconds", r.total_seconds},
+          {"methods", methods}};
 }
 
 std::string bench_markdown(const BenchResult& r) {
@@ -199,7 +202,9 @@ std::string bench_markdown(const BenchResult& r) {
   for (auto s : p.seeds) seeds += (seeds.empty() ? "" : ", ") + std::to_string(s);
   std::string out = "### " + p.name + " — " + p.dataset + ", " + to_string(p.scenario) + ", " +
                     std::to_string(p.tasks) + " tasks × " + std::to_string(p.iterations) +
-                    " iterations; mean ± std over seeds [" + seeds + "]\n\n";
+                    " iterations; mean ± std over seeds [" + seeds + "]\n\n" + "commit " +
+                    r.provenance.commit + (r.provenance.dirty ? " (uncommitted changes)" : "") +
+                    ", `" + r.provenance.command + "`\n\n";
   out += report::markdown_table({"method", "final avg acc", "forgetting (max)", "BWT",
                                  "safety violation (held-out, time-avg)", "local-step fraction",
                                  "wall s (training)"},

@@ -39,6 +39,8 @@ TEST(Runner, EveryMethodTrainsAndStaysFinite) {
   }
   // The report writers accept the result and produce every section.
   const auto js = bench_json(r);
+  ASSERT_TRUE(js.contains("provenance"));  // commit, command, config of the run
+  EXPECT_TRUE(js["provenance"].contains("commit"));
   EXPECT_TRUE(js["methods"].contains("galt"));
   EXPECT_FALSE(bench_markdown(r).empty());
   EXPECT_NE(bench_html(r).find("<svg"), std::string::npos);

@@ -25,6 +25,7 @@
 #include "galt/data/dataset.h"
 #include "galt/train/continual_method.h"
 #include "galt/train/metrics.h"
+#include "galt/report/provenance.h"
 #include "galt/train/protocol.h"
 #include "galt/solve/compute_counters.h"
 
@@ -66,6 +67,9 @@ struct MethodResult {
 
 struct BenchResult {
   ProtocolConfig protocol;
+  /// Which commit, command and config produced it (set by the caller; the
+  /// runner leaves it empty).
+  report::Provenance provenance;
   std::vector<MethodResult> methods;
   double total_seconds = 0.0;
 };
