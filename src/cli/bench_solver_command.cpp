@@ -152,6 +152,43 @@ double slope(const nlohmann::json& solve, const char* vary, const char* fixed, i
   return (n * sxy - sx * sy) / (n * sxx - sx * sx);
 }
 
+// The step benchmarks' k edges: edge e is the mean probability of class
+// e % 10 on its own 16 rows of the probe batch (rows 16e … 16e + 15).
+at::Tensor probe_class_mass(const at::Tensor& logits, int k) {
+  auto p = torch::softmax(logits, 1);
+  std::vector<at::Tensor> v;
+  for (int e = 0; e < k; ++e) v.push_back(p.narrow(0, 16 * e, 16).select(1, e % 10).mean());
+  return torch::stack(v);
+}
+
+// Those k edges as one family (16 rows each: the per-example trick applies).
+EdgeFamily probe_family(int k, Sense sense, double margin, std::function<at::Tensor()> values) {
+  EdgeFamily fam;
+  for (int e = 0; e < k; ++e)
+    fam.edges.push_back({.name = "p" + std::to_string(e), .sense = sense, .margin = margin});
+  fam.values = std::move(values);
+  fam.rows.assign(k, 16);
+  return fam;
+}
+
+// Two MLPs with the same initialisation: GALT's and the baseline's.
+std::pair<models::MLP, models::MLP> twin_mlps(const std::vector<int64_t>& sizes) {
+  models::MLP a(sizes), b(sizes);
+  torch::NoGradGuard g;
+  auto pa = a->parameters(), pb = b->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) pb[i].copy_(pa[i]);
+  return {a, b};
+}
+
+// One parameter group (a block) per block of the model, lr 1e-3.
+std::vector<torch::optim::OptimizerParamGroup> block_groups(models::MLP& net) {
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  for (auto& b : net->blocks())
+    groups.emplace_back(b.params,
+                        std::make_unique<OptimizerOptions>(OptimizerOptions(1e-3).name(b.name)));
+  return groups;
+}
+
 struct StepTiming {
   double galt = 0, adamw = 0, flops = 0;
   double galt_cpu = 0, adamw_cpu = 0;  // process CPU seconds (medians)
@@ -163,36 +200,16 @@ struct StepTiming {
 StepTiming step_timing(int k, int reps, bool fused = true) {
   torch::manual_seed(0);
   const std::vector<int64_t> sizes{784, 256, 256, 10};
-  models::MLP galt_net(sizes), adam_net(sizes);
-  {
-    torch::NoGradGuard g;
-    auto a = galt_net->parameters(), b = adam_net->parameters();
-    for (size_t i = 0; i < a.size(); ++i) b[i].copy_(a[i]);
-  }
+  auto [galt_net, adam_net] = twin_mlps(sizes);
   auto x = torch::rand({128, 784});
   auto y = torch::randint(0, 10, {128});
   auto probes = torch::rand({16 * k, 784});
-  auto edge_values = [k](models::MLP& net, const at::Tensor& logits) {
-    auto p = torch::softmax(logits, 1);
-    std::vector<at::Tensor> v;
-    for (int e = 0; e < k; ++e) v.push_back(p.narrow(0, 16 * e, 16).select(1, e % 10).mean());
-    return torch::stack(v);
-  };
-
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  for (auto& b : galt_net->blocks())
-    groups.emplace_back(b.params,
-                        std::make_unique<OptimizerOptions>(OptimizerOptions(1e-3).name(b.name)));
   SolverOptions solver = bench_solver();
   solver.block.fused = fused;
-  Optimizer galt(std::move(groups), OptimizerOptions(1e-3), solver);
-  EdgeFamily fam;
-  for (int e = 0; e < k; ++e)
-    fam.edges.push_back(
-        {.name = "p" + std::to_string(e), .sense = Sense::kEquality, .margin = 0.05});
-  fam.values = [&] { return edge_values(galt_net, galt_net->forward(probes)); };
-  fam.rows.assign(k, 16);
-  galt.add_constraint_family(fam);
+  Optimizer galt(block_groups(galt_net), OptimizerOptions(1e-3), solver);
+  galt.add_constraint_family(probe_family(k, Sense::kEquality, 0.05, [&, k] {
+    return probe_class_mass(galt_net->forward(probes), k);
+  }));
   torch::optim::AdamW adamw(adam_net->parameters(), torch::optim::AdamWOptions(1e-3));
 
   auto galt_step = [&] {
@@ -204,7 +221,7 @@ StepTiming step_timing(int k, int reps, bool fused = true) {
     adamw.zero_grad();
     auto logits = adam_net->forward(torch::cat({x, probes}));
     auto loss = torch::nn::functional::cross_entropy(logits.narrow(0, 0, 128), y) +
-                edge_values(adam_net, logits.narrow(0, 128, 16 * k)).sum();
+                probe_class_mass(logits.narrow(0, 128, 16 * k), k).sum();
     loss.backward();
     adamw.step();
   };
@@ -223,14 +240,10 @@ StepTiming step_timing(int k, int reps, bool fused = true) {
   }
   t.galt_cpu = median_of(gc);
   t.adamw_cpu = median_of(ac);
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
-  t.galt = median(g);
-  t.adamw = median(a);
-  t.evaluate = median(ev);
-  t.solve = median(so);
+  t.galt = median_of(g);
+  t.adamw = median_of(a);
+  t.evaluate = median_of(ev);
+  t.solve = median_of(so);
   const double n = 128.0 + 16.0 * k;
   double macs = 0;
   for (size_t l = 0; l + 1 < sizes.size(); ++l)
@@ -252,31 +265,14 @@ struct GdaTiming {
 GdaTiming gda_timing(int k, int reps) {
   torch::manual_seed(0);
   const std::vector<int64_t> sizes{784, 256, 256, 10};
-  models::MLP galt_net(sizes), gda_net(sizes);
-  {
-    torch::NoGradGuard g;
-    auto a = galt_net->parameters(), b = gda_net->parameters();
-    for (size_t i = 0; i < a.size(); ++i) b[i].copy_(a[i]);
-  }
+  auto [galt_net, gda_net] = twin_mlps(sizes);
   auto x = torch::rand({128, 784});
   auto y = torch::randint(0, 10, {128});
   auto probes = torch::rand({16 * k, 784});
-  auto edge_values = [k](const at::Tensor& logits) {
-    auto p = torch::softmax(logits, 1);
-    std::vector<at::Tensor> v;
-    for (int e = 0; e < k; ++e) v.push_back(p.narrow(0, 16 * e, 16).select(1, e % 10).mean());
-    return torch::stack(v);
-  };
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  for (auto& b : galt_net->blocks())
-    groups.emplace_back(b.params,
-                        std::make_unique<OptimizerOptions>(OptimizerOptions(1e-3).name(b.name)));
-  Optimizer galt(std::move(groups), OptimizerOptions(1e-3), bench_solver());
-  EdgeFamily fam;
-  for (int e = 0; e < k; ++e) fam.edges.push_back({.name = "p" + std::to_string(e), .margin = 0.0});
-  fam.values = [&] { return edge_values(galt_net->forward(probes)); };
-  fam.rows.assign(k, 16);
-  galt.add_constraint_family(fam);
+  Optimizer galt(block_groups(galt_net), OptimizerOptions(1e-3), bench_solver());
+  galt.add_constraint_family(probe_family(k, Sense::kInequality, 0.0, [&, k] {
+    return probe_class_mass(galt_net->forward(probes), k);
+  }));
   torch::optim::AdamW adamw(gda_net->parameters(), torch::optim::AdamWOptions(1e-3));
   std::vector<double> lambda(k, 0.0);
   auto galt_step = [&] {
@@ -287,7 +283,7 @@ GdaTiming gda_timing(int k, int reps) {
   auto gda_step = [&] {
     adamw.zero_grad();
     auto loss = torch::nn::functional::cross_entropy(gda_net->forward(x), y);
-    const auto c = edge_values(gda_net->forward(probes));
+    const auto c = probe_class_mass(gda_net->forward(probes), k);
     loss = loss + (torch::tensor(lambda, c.options()) * c).sum();
     loss.backward();
     adamw.step();
@@ -364,26 +360,13 @@ ThreadTiming thread_timing(int reps) {
   auto make = [&](std::shared_ptr<Executor> ex) {
     torch::manual_seed(0);
     auto net = std::make_shared<models::MLP>(sizes);
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    for (auto& b : (*net)->blocks())
-      groups.emplace_back(b.params,
-                          std::make_unique<OptimizerOptions>(OptimizerOptions(1e-3).name(b.name)));
     auto opt =
-        std::make_shared<Optimizer>(std::move(groups), OptimizerOptions(1e-3), bench_solver());
+        std::make_shared<Optimizer>(block_groups(*net), OptimizerOptions(1e-3), bench_solver());
     opt->set_executor(std::move(ex));
     auto probes = torch::rand({16 * k, 784});
-    EdgeFamily fam;
-    for (int e = 0; e < k; ++e)
-      fam.edges.push_back(
-          {.name = "p" + std::to_string(e), .sense = Sense::kEquality, .margin = 0.05});
-    fam.values = [net, probes, k] {
-      auto p = torch::softmax((*net)->forward(probes), 1);
-      std::vector<at::Tensor> v;
-      for (int e = 0; e < k; ++e) v.push_back(p.narrow(0, 16 * e, 16).select(1, e % 10).mean());
-      return torch::stack(v);
-    };
-    fam.rows.assign(k, 16);
-    opt->add_constraint_family(fam);
+    opt->add_constraint_family(probe_family(k, Sense::kEquality, 0.05, [net, probes, k] {
+      return probe_class_mass((*net)->forward(probes), k);
+    }));
     return std::make_pair(net, opt);
   };
   auto ex1 = std::make_shared<CpuMeteredExecutor>(std::make_shared<SerialExecutor>());
