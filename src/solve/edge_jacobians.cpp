@@ -9,30 +9,6 @@
 
 namespace galt {
 
-at::Tensor EdgeJacobians::stacked(const std::vector<int>& es, int b, size_t t,
-                                  const at::Tensor& param) const {
-  const JacobianRow& first = row(es[0], b, t);
-  bool consecutive = first.matrix.defined();
-  for (size_t i = 1; i < es.size() && consecutive; ++i) {
-    const JacobianRow& r = row(es[i], b, t);
-    consecutive = r.matrix.defined() && r.matrix.is_same(first.matrix) &&
-                  r.row == first.row + static_cast<int64_t>(i);
-  }
-  if (consecutive) return first.matrix.narrow(0, first.row, static_cast<int64_t>(es.size()));
-  auto out = torch::zeros({static_cast<int64_t>(es.size()), param.numel()}, param.options());
-  for (size_t i = 0; i < es.size(); ++i) {
-    const JacobianRow& r = row(es[i], b, t);
-    if (r.matrix.defined()) out[static_cast<int64_t>(i)].copy_(r.matrix[r.row]);
-  }
-  return out;
-}
-
-double EdgeJacobians::dot(int e, int b, size_t t, const at::Tensor& s) const {
-  const JacobianRow& r = row(e, b, t);
-  if (!r.matrix.defined()) return 0.0;
-  return torch::dot(r.matrix[r.row], s).item<double>();
-}
-
 namespace {
 
 // The tensors an edge is differentiated against, in (block, tensor) order.

@@ -21,11 +21,6 @@ struct EdgeJacobians {
 
   int slot_of(int e, int b) const { return slot[e][b]; }
   const JacobianRow& row(int e, int b, size_t t) const { return rows[e][slot[e][b]][t]; }
-  /// U restricted to tensor t of block b for the edges `es` (all touching b):
-  /// [|es|, numel]. A view when they are consecutive rows of one matrix.
-  at::Tensor stacked(const std::vector<int>& es, int b, size_t t, const at::Tensor& param) const;
-  /// J_e|b,t · s (0 for a zero Jacobian).
-  double dot(int e, int b, size_t t, const at::Tensor& s) const;
 };
 
 /// Evaluates every edge once. Standalone edges: one closure call and one
