@@ -92,7 +92,7 @@ struct ThreadExecutor::Pool {
 
 ThreadExecutor::ThreadExecutor(int threads) : threads_(threads), pool_(std::make_unique<Pool>()) {
   if (threads_ < 0) throw InputError("thread executor: threads must be ≥ 0");
-  if (threads_ == 0) threads_ = std::max(1, configure_threads().cores);
+  if (threads_ == 0) threads_ = std::max(1, thread_budget());
   for (int i = 1; i < threads_; ++i) pool_->workers.emplace_back([p = pool_.get()] { p->worker_loop(); });
 }
 

@@ -36,13 +36,15 @@ std::string blas_info() {
   return std::string("OpenBLAS ") + get();
 }
 
+int thread_budget() {
+  const char* env = std::getenv("GALT_THREADS");
+  const int cores = env != nullptr ? std::atoi(env) : 0;
+  return cores > 0 ? cores : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 ThreadConfig configure_threads(int cores, bool prefer_intra_op) {
   ThreadConfig c;
-  if (cores <= 0) {
-    const char* env = std::getenv("GALT_THREADS");
-    cores = env != nullptr ? std::atoi(env) : 0;
-  }
-  if (cores <= 0) cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (cores <= 0) cores = thread_budget();
   c.cores = cores;
   auto set_blas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
   c.intra_op = prefer_intra_op ? cores : 1;

@@ -56,7 +56,8 @@ class SerialExecutor final : public Executor {
 /// (solve/threading.h).
 class ThreadExecutor final : public Executor {
  public:
-  /// threads ≥ 1 (0: the configured budget, galt::configure_threads).
+  /// threads ≥ 1 (0: the thread budget, galt::thread_budget(); nothing else
+  /// about the process's threads is changed).
   explicit ThreadExecutor(int threads = 0);
   ~ThreadExecutor() override;
   ThreadExecutor(const ThreadExecutor&) = delete;

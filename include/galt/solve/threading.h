@@ -12,6 +12,10 @@ struct ThreadConfig {
   int blas = 1;      ///< openblas_set_num_threads (0: not OpenBLAS)
 };
 
+/// The cores galt may use: $GALT_THREADS when set (> 0), else every hardware
+/// thread. Reads only; configure_threads applies it.
+int thread_budget();
+
 /// Splits `cores` (0: all hardware threads, or $GALT_THREADS) between the
 /// BLAS and LibTorch's intra-op pool so their product never exceeds it. Dense
 /// training is GEMM-bound, so by default BLAS gets the cores and intra-op 1;
