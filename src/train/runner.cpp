@@ -229,6 +229,7 @@ BenchResult ContinualRunner::run() {
         ctx.task = static_cast<int>(t);
         ctx.task_classes = tasks[t].classes;
         ctx.task_train = &train[t];
+        ctx.tasks_train = &train;
         for (auto c : tasks[t].classes) ctx.seen_mask[c] = true;
         data::BatchSampler sampler(train[t].size(), p.batch, task_seed(seed, t, 29), true);
         t0 = Clock::now();
@@ -280,7 +281,8 @@ BenchResult ContinualRunner::run() {
                                                            : class_mask(tasks[t].classes, num_classes);
         {
           torch::NoGradGuard no_grad;
-          a.target = torch::softmax(masked_logits(ctx.model->forward(a.x), a.mask), 1)
+          a.logits = ctx.model->forward(a.x).detach();
+          a.target = torch::softmax(masked_logits(a.logits, a.mask), 1)
                          .mul(a.mask.to(torch::kFloat))
                          .detach();
         }

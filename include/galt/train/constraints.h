@@ -39,6 +39,7 @@ struct AnchorSet {
   at::Tensor y;       ///< [n] their labels (used by replay and A-GEM)
   at::Tensor target;  ///< [n, C] frozen softmax (0 outside `mask`)
   at::Tensor mask;    ///< [C] bool: the classes the frozen softmax covers
+  at::Tensor logits;  ///< [n, C] the raw logits frozen with `target` (ER + KD, DER++)
 };
 
 /// mean_rows KL(target ‖ softmax(masked logits)), a 0-dim tensor that carries

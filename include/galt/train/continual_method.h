@@ -48,6 +48,10 @@ struct TrainingContext {
   int task = 0;                        ///< current task (0-based)
   std::vector<int64_t> task_classes;   ///< classes of the current task
   const data::Dataset* task_train = nullptr;  ///< current task's training rows
+  /// Every task's training rows (the same rows the runner trains on; no
+  /// validation or test rows). Only entries 0..task may be used: the joint
+  /// upper bound trains on the union of the tasks seen so far.
+  const std::vector<data::Dataset>* tasks_train = nullptr;
   /// Anchors of the finished tasks: the retention edges' data and, the same
   /// rows, the replay / A-GEM memory (the one memory budget of every method).
   const std::vector<AnchorSet>* anchors = nullptr;
