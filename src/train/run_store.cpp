@@ -109,7 +109,7 @@ void DirectoryRunStore::save(const ProtocolConfig& p, const std::string& method,
   const fs::path proto = path.parent_path() / "protocol.json";
   if (!fs::exists(proto)) write_atomically(proto, fingerprint_json(p, method).dump(1) + "\n");
   if (run.commit.empty()) run.commit = commit_;
-  write_atomically(path, seed_run_json(run, p.scenario).dump(1) + "\n");
+  write_atomically(path, seed_run_json(run, p.scenario).dump() + "\n");
   ++saved_;
 }
 
