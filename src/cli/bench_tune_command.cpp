@@ -39,7 +39,16 @@ struct TuneArgs {
 };
 
 void run_tune(const TuneArgs& a) {
-  const train::ProtocolConfig p = train::load_bench_config(a.config);
+  // The tuned file this command makes may not exist yet; any other one must.
+  const train::ProtocolConfig p = train::load_bench_config(a.config, {.allow_missing_tuned = true});
+  for (const auto& f : p.missing_tuned_files)
+    if (std::filesystem::path(f).lexically_normal() !=
+            std::filesystem::path(a.out).lexically_normal() &&
+        std::filesystem::absolute(f).lexically_normal() !=
+            std::filesystem::absolute(a.out).lexically_normal())
+      throw InputError(a.config + ": names the tuned file " + f +
+                       ", which does not exist (tune that first; this command writes " + a.out +
+                       ")");
   const auto& spec = p.tuning;
   train::check_tuning(spec, p);
   std::vector<std::string> methods;

@@ -301,7 +301,7 @@ json bench_json(const BenchResult& r) {
   prov["run_commits"] = commits;
   json rows = json::array();
   for (auto n : r.eval_rows_per_task) rows.push_back(n);
-  json tuning = {{"tuned_file", p.tuned_file}, {"tuned_values", p.tuned_options}};
+  json tuning = {{"tuned_files", p.tuned_files}, {"tuned_values", p.tuned_options}};
   if (p.tuning.enabled())
     tuning["grid"] = {{"tasks", p.tuning.tasks},   {"iterations", p.tuning.iterations},
                       {"seeds", p.tuning.seeds},   {"points", p.tuning.points},

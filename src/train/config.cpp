@@ -125,7 +125,8 @@ std::map<std::string, MethodOptions> method_tables(const toml::table& root, cons
 
 }  // namespace
 
-ProtocolConfig parse_bench_config(const std::string& text, const std::string& source) {
+ProtocolConfig parse_bench_config(const std::string& text, const std::string& source,
+                                  ConfigLoadOptions options) {
   toml::table root;
   try {
     root = toml::parse(text, source);
@@ -157,7 +158,13 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
       static_cast<int>(r.integer(b, "benchmark", "classes_per_task", p.classes_per_task, 1));
   p.seeds = r.array<uint64_t>(b, "benchmark", "seeds", p.seeds);
   p.methods = r.array<std::string>(b, "benchmark", "methods", p.methods);
-  p.tuned_file = r.string(b, "benchmark", "tuned", "");
+  // tuned = "file.toml" or ["a.toml", "b.toml"] (merged; a key set twice is an error).
+  if (b && b->get("tuned")) {
+    if (b->get("tuned")->is_string())
+      p.tuned_files = {r.string(b, "benchmark", "tuned", "")};
+    else
+      p.tuned_files = r.array<std::string>(b, "benchmark", "tuned", {});
+  }
   if (p.seeds.empty()) r.fail("benchmark.seeds", "expected at least one seed");
   if (p.methods.empty()) r.fail("benchmark.methods", "expected at least one method");
 
@@ -253,50 +260,54 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
     }
   }
 
-  if (!p.tuned_file.empty()) {
+  const auto explicit_options = p.method_options;
+  for (auto& file : p.tuned_files) {
     namespace fs = std::filesystem;
-    fs::path tuned(p.tuned_file);
+    fs::path tuned(file);
     if (tuned.is_relative()) tuned = fs::path(source).parent_path() / tuned;
-    p.tuned_file = tuned.lexically_normal().string();
-    std::ifstream in(p.tuned_file);
+    file = tuned.lexically_normal().string();
+    std::ifstream in(file);
+    if (!in && options.allow_missing_tuned && !fs::exists(file)) {
+      p.missing_tuned_files.push_back(file);
+      continue;
+    }
     if (!in)
       r.fail("benchmark.tuned",
-             "cannot read the tuned file " + p.tuned_file + " (run `galt bench tune` to make it)");
+             "cannot read the tuned file " + file + " (run `galt bench tune` to make it)");
     std::stringstream ss;
     ss << in.rdbuf();
     toml::table troot;
     try {
-      troot = toml::parse(ss.str(), p.tuned_file);
+      troot = toml::parse(ss.str(), file);
     } catch (const toml::parse_error& e) {
       std::ostringstream os;
-      os << p.tuned_file << ": TOML syntax error at line " << e.source().begin.line << ", column "
+      os << file << ": TOML syntax error at line " << e.source().begin.line << ", column "
          << e.source().begin.column << ": " << e.description();
       throw InputError(os.str());
     }
-    Reader tr(p.tuned_file);
+    Reader tr(file);
     for (const auto& [k, _] : troot)
       if (std::string(k.str()) != "methods")
         tr.fail("[" + std::string(k.str()) + "]",
                 "a tuned file holds only [methods.<name>] tables");
-    p.tuned_options = method_tables(troot, tr, p.tuned_file);
-    for (const auto& [m, opts] : p.tuned_options)
+    for (const auto& [m, opts] : method_tables(troot, tr, file))
       for (const auto& [k, v] : opts) {
-        auto& slot = p.method_options[m];
-        if (slot.count(k))
+        if (explicit_options.count(m) && explicit_options.at(m).count(k))
           r.fail("methods." + m + "." + k,
-                 "set both here and in the tuned file " + p.tuned_file + " (keep one)");
-        slot[k] = v;
+                 "set both in the config and in the tuned file " + file + ": keep one");
+        p.method_options[m][k] = v;  // a later tuned file overrides an earlier one
+        p.tuned_options[m][k] = v;
       }
   }
   return p;
 }
 
-ProtocolConfig load_bench_config(const std::string& path) {
+ProtocolConfig load_bench_config(const std::string& path, ConfigLoadOptions options) {
   std::ifstream in(path);
   if (!in) throw InputError(path + ": cannot read the config file (missing or unreadable)");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_bench_config(ss.str(), path);
+  return parse_bench_config(ss.str(), path, options);
 }
 
 const char* to_string(EvalSplit s) { return s == EvalSplit::kValidation ? "validation" : "test"; }

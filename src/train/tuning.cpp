@@ -66,9 +66,9 @@ ProtocolConfig tuning_protocol(const ProtocolConfig& p, const TuningSpec& spec,
   q.methods = {method};
   MethodOptions opts;
   if (auto it = p.method_options.find(method); it != p.method_options.end()) opts = it->second;
-  // The tuned file's values are what is being chosen again: drop them.
-  if (auto it = p.tuned_options.find(method); it != p.tuned_options.end())
-    for (const auto& [k, _] : it->second) opts.erase(k);
+  // The point's keys are what is being chosen (again): they replace any
+  // tuned value; the method's other settings (e.g. the standard track's
+  // tuned values in the safety track) stay.
   for (const auto& [k, v] : point) opts[k] = v;
   q.method_options.clear();
   q.method_options[method] = opts;

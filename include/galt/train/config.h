@@ -18,6 +18,13 @@
 //   [safety]     critical_class, forbidden_class, epsilon, probe_size
 //                (omit the table for no safety requirement)
 //   [methods.<name>]  per-method options (numbers), see each method's file
+//   [tuning], [tuning.grid.<name>]  the validation grids (tuning.h)
+//
+// [benchmark] tuned = "FILE" or ["FILE", ...] names tuned files (written by
+// `galt bench tune`, relative to the config's folder): their
+// [methods.<name>] values are merged into the options; a key set both in the
+// config and in a tuned file is an error; a later tuned file overrides an
+// earlier one (the safety track re-tunes some of the standard track's values).
 //
 // Unknown tables or keys, wrong types and out-of-range values are errors
 // (galt::InputError naming the file, the key and what was expected): a typo
@@ -32,8 +39,15 @@ namespace galt::train {
 
 /// Parses a config file. Throws galt::InputError for a missing/unreadable
 /// file, a TOML syntax error (with line and column), or a bad key/value.
-ProtocolConfig load_bench_config(const std::string& path);
+/// A tuned file the config names but that does not exist yet is an error
+/// unless `allow_missing_tuned` (galt bench tune, which makes it; the names
+/// of the missing ones are then in ProtocolConfig::missing_tuned_files).
+struct ConfigLoadOptions {
+  bool allow_missing_tuned = false;
+};
+ProtocolConfig load_bench_config(const std::string& path, ConfigLoadOptions options = {});
 /// Same, from TOML text; `source` names it in error messages.
-ProtocolConfig parse_bench_config(const std::string& text, const std::string& source = "<config>");
+ProtocolConfig parse_bench_config(const std::string& text, const std::string& source = "<config>",
+                                  ConfigLoadOptions options = {});
 
 }  // namespace galt::train

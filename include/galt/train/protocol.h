@@ -139,9 +139,10 @@ struct ProtocolConfig {
   std::map<std::string, MethodOptions> method_options;  ///< [methods.<name>] and the tuned file's
   /// The grids (not a run setting: runs are fingerprinted without it).
   TuningSpec tuning;
-  /// The tuned file the config names ("" if none), as given and as resolved,
-  /// and the values it set (already merged into method_options).
-  std::string tuned_file;
+  /// The tuned files the config names (resolved paths; none: empty), and
+  /// the values they set (already merged into method_options).
+  std::vector<std::string> tuned_files;
+  std::vector<std::string> missing_tuned_files;  ///< ConfigLoadOptions::allow_missing_tuned
   std::map<std::string, MethodOptions> tuned_options;
 };
 

@@ -9,7 +9,8 @@
 // Config layout (in the benchmark's TOML, config.h):
 //
 //   [benchmark]
-//   tuned = "tuned/classil-fashion.toml"   # relative to the config's folder
+//   tuned = "tuned/classil-fashion.toml"   # relative to the config's folder;
+//                                          # or a list of files, merged
 //
 //   [tuning]
 //   tasks = 2            # first tasks of the sequence (0: all)

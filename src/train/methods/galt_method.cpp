@@ -38,10 +38,11 @@
 // moment tracks the Lagrangian gradient), trace_every 50, anchor_groups 1
 // (retention edges per task), memory_rho_max 1 (ceiling of the retention
 // edges' ρ; the safety edge keeps rho_max), memory_rho_ramp 0 (1: that
-// ceiling rises from rho_init to memory_rho_max over each task), refresh_rows (rows per anchor set
-// and probe at a refresh; default the protocol's constraint_batch; 0: all
-// rows), refresh_every 1 (without local steps: refresh the edges every this
-// many steps, linearised in between), fused 1 (BlockStepOptions::fused).
+// ceiling rises from rho_init to memory_rho_max over each task),
+// rehearsal_batch 0 (> 0: the task loss rehearses that many memory rows), refresh_rows (rows per
+// anchor set and probe at a refresh; default the protocol's constraint_batch; 0: all rows),
+// refresh_every 1 (without local steps: refresh the edges every this many steps, linearised in
+// between), fused 1 (BlockStepOptions::fused).
 #include <torch/torch.h>
 
 #include <cmath>
@@ -88,6 +89,13 @@ class GaltMethod : public ContinualMethod {
     // task is learnt, stiff by the time it ends, whatever the task length
     // (the results issue, §5).
     memory_ramp_ = r.positive("memory_rho_ramp", 0, true) > 0;
+    // rehearsal_batch > 0: the task loss also rehearses that many memory rows
+    // (the anchors, with their labels), weighted as replay weighs them —
+    // w·L_current + (1 − w)·L_memory, w = 1/(tasks seen). The same memory the
+    // retention edges use; class-incremental learning needs the shared head
+    // kept trained against the old classes, which output retention alone
+    // does not do (the results issue, §7 note). Global steps only.
+    rehearsal_batch_ = static_cast<int64_t>(r.positive("rehearsal_batch", 0, true));
     forward_.tol = r.positive("fwd_tol", 0.05);
     forward_.probe_rows = static_cast<int64_t>(r.positive("fwd_probe", 64));
     local_ = r.positive("local_steps", pipelined ? 1 : 0, true) > 0;
@@ -121,6 +129,7 @@ class GaltMethod : public ContinualMethod {
   std::string name() const override { return name_; }
 
   void begin(TrainingContext& ctx) override {
+    rehearsal_gen_.seed(ctx.seed * 31 + 17);
     const auto blocks = ctx.model->blocks();
     std::optional<BlockChain> chain = local_ ? ctx.model->chain() : std::nullopt;
     if (!chain) local_ = false;  // a model that cannot be cut takes global steps only
@@ -195,6 +204,14 @@ class GaltMethod : public ContinualMethod {
         c.local_backward_passes += static_cast<int64_t>(local_objectives_->size());
       } else {
         task = total = loss(ctx.model->forward(x), y);
+        if (rehearsal_batch_ > 0) {
+          auto [mx, my] = detail::sample_memory(ctx, rehearsal_batch_, rehearsal_gen_);
+          if (mx.defined()) {
+            const double w = 1.0 / static_cast<double>(ctx.task + 1);
+            task = total = w * task + (1.0 - w) * loss(ctx.model->forward(mx), my);
+            ++c.forward_passes;
+          }
+        }
       }
       check_finite_loss(task, "task loss");
       total.backward();
@@ -272,6 +289,8 @@ class GaltMethod : public ContinualMethod {
   int64_t period_;
   double trigger_, rho_init_, growth_, rho_max_, memory_rho_max_, trust_radius_;
   bool memory_ramp_ = false;
+  int64_t rehearsal_batch_ = 0;
+  std::mt19937_64 rehearsal_gen_{0};
   std::vector<EdgeId> memory_edges_;
   int rule_;
   int groups_;
