@@ -1,6 +1,7 @@
 // A-GEM (Chaudhry et al., 2019): the memory (the same rows as the anchors)
-// supplies a reference gradient g_ref on a batch of `ref_batch` rows; when the
-// task gradient g points against it (g·g_ref < 0) it is projected,
+// supplies a reference gradient g_ref on a batch of `ref_batch` rows (drawn
+// without replacement within an epoch over the memory, detail::MemorySampler);
+// when the task gradient g points against it (g·g_ref < 0) it is projected,
 // g ← g − (g·g_ref / g_ref·g_ref)·g_ref, then the benchmark's AdamW steps.
 // Two forward and two backward passes per step once the memory is non-empty.
 // Options ([methods.agem]): ref_batch 256.
@@ -26,14 +27,14 @@ class AGEM : public ContinualMethod {
  public:
   explicit AGEM(const MethodOptions& o) {
     detail::OptionReader r("agem", o);
-    ref_batch_ = static_cast<int64_t>(r.positive("ref_batch", 256));
+    ref_batch_ = r.count("ref_batch", 256);
     r.finish();
   }
   std::string name() const override { return "agem"; }
   void begin(TrainingContext& ctx) override {
     params_ = detail::trainable_parameters(*ctx.model);
     opt_ = std::make_unique<torch::optim::AdamW>(params_, detail::adamw_options(*ctx.protocol));
-    gen_.seed(ctx.seed * 31 + 11);
+    memory_.seed(ctx.seed * 31 + 11);
   }
   void train_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) override {
     opt_->zero_grad();
@@ -41,10 +42,11 @@ class AGEM : public ContinualMethod {
     check_finite_loss(loss, "task loss");
     auto g = flat_grad(torch::autograd::grad({loss}, params_, {}, false, false, true), params_);
     ++ctx.counters->global_backward_passes;
-    auto [mx, my] = detail::sample_memory(ctx, ref_batch_, gen_);
-    if (mx.defined()) {
-      auto ref = detail::task_loss(ctx, mx, my);
-      auto g_ref = flat_grad(torch::autograd::grad({ref}, params_, {}, false, false, true), params_);
+    const auto m = memory_.next(ctx, ref_batch_);
+    if (!m.empty()) {
+      auto ref = detail::task_loss(ctx, m.x, m.y);
+      auto g_ref =
+          flat_grad(torch::autograd::grad({ref}, params_, {}, false, false, true), params_);
       ++ctx.counters->global_backward_passes;
       g = detail::agem_project(g, g_ref);
     }
@@ -60,7 +62,7 @@ class AGEM : public ContinualMethod {
 
  private:
   int64_t ref_batch_;
-  std::mt19937_64 gen_;
+  detail::MemorySampler memory_;
   std::vector<at::Tensor> params_;
   std::unique_ptr<torch::optim::AdamW> opt_;
 };

@@ -1,0 +1,113 @@
+// The methods' shared pieces (src/train/methods/method_common): the replay
+// memory's sampler draws without replacement within an epoch over the memory.
+#include "train/methods/method_common.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <set>
+
+#include "galt/error.h"
+
+namespace galt::train {
+namespace {
+
+// Anchor set `task` of n rows whose image row r holds the value 1000·task + r
+// everywhere, so a drawn row names itself.
+AnchorSet labelled_set(int task, int64_t n) {
+  AnchorSet a;
+  a.task = task;
+  a.x = (torch::arange(n, torch::kFloat) + 1000.0 * task).unsqueeze(1).expand({n, 784}).clone();
+  a.y = torch::full({n}, 2 * task, torch::kLong);
+  a.logits = torch::randn({n, 10});
+  a.mask = torch::zeros({10}, torch::kBool);
+  a.mask.narrow(0, 0, 2 * task + 2).fill_(true);
+  a.target = torch::softmax(masked_logits(a.logits, a.mask), 1);
+  return a;
+}
+
+TEST(MemorySampler, VisitsEveryRowExactlyOncePerEpoch) {
+  std::vector<AnchorSet> anchors{labelled_set(0, 8), labelled_set(1, 5)};
+  TrainingContext ctx;
+  ctx.anchors = &anchors;
+  detail::MemorySampler sampler(42);
+  const int64_t batch = 5;
+  // 13 rows in batches of 5: epochs straddle batches. Every window of 13
+  // consecutive draws is one epoch, a permutation of the memory.
+  std::vector<int64_t> drawn;
+  for (int b = 0; b < 13; ++b) {
+    const auto m = sampler.next(ctx, batch);
+    ASSERT_EQ(m.x.size(0), batch);
+    const auto rows = m.rows.contiguous();
+    std::vector<int64_t> r(rows.data_ptr<int64_t>(), rows.data_ptr<int64_t>() + batch);
+    EXPECT_EQ(std::set<int64_t>(r.begin(), r.end()).size(), r.size()) << "batch " << b;
+    // The batch carries each row's own data: image value, label, logits, mask.
+    for (int64_t i = 0; i < batch; ++i) {
+      const int64_t row = r[i];
+      const int set = row < 8 ? 0 : 1;
+      const int64_t local = set == 0 ? row : row - 8;
+      EXPECT_EQ(m.x[i][100].item<float>(), 1000.0f * set + local);
+      EXPECT_EQ(m.y[i].item<int64_t>(), 2 * set);
+      EXPECT_TRUE(torch::equal(m.logits[i], anchors[set].logits[local]));
+      EXPECT_TRUE(torch::equal(m.mask[i], anchors[set].mask));
+    }
+    drawn.insert(drawn.end(), r.begin(), r.end());
+  }
+  for (size_t e = 0; e + 13 <= drawn.size(); e += 13) {
+    std::vector<int64_t> epoch(drawn.begin() + e, drawn.begin() + e + 13);
+    std::sort(epoch.begin(), epoch.end());
+    for (int64_t i = 0; i < 13; ++i) EXPECT_EQ(epoch[i], i) << "epoch " << e / 13;
+  }
+  // Not the memory order: the epochs are shuffled, and differ.
+  EXPECT_NE(std::vector<int64_t>(drawn.begin(), drawn.begin() + 13),
+            std::vector<int64_t>(drawn.begin() + 13, drawn.begin() + 26));
+
+  // The memory grows: a new epoch over all 20 rows starts with the next batch.
+  anchors.push_back(labelled_set(2, 7));
+  std::vector<int64_t> grown;
+  for (int b = 0; b < 4; ++b) {
+    const auto rows = sampler.next(ctx, batch).rows.contiguous();
+    grown.insert(grown.end(), rows.data_ptr<int64_t>(), rows.data_ptr<int64_t>() + batch);
+  }
+  std::sort(grown.begin(), grown.end());
+  for (int64_t i = 0; i < 20; ++i) EXPECT_EQ(grown[i], i);
+}
+
+TEST(MemorySampler, IsSeededWholeMemoryForLargeBatchesAndEmptyWithoutMemory) {
+  std::vector<AnchorSet> anchors;
+  TrainingContext ctx;
+  ctx.anchors = &anchors;
+  detail::MemorySampler a(7), b(7), c(8);
+  EXPECT_TRUE(a.next(ctx, 4).empty());
+  anchors = {labelled_set(0, 8), labelled_set(1, 5)};
+  for (int i = 0; i < 5; ++i) {
+    const auto ra = a.next(ctx, 4).rows, rb = b.next(ctx, 4).rows;
+    EXPECT_TRUE(torch::equal(ra, rb)) << "same seed, same stream";
+  }
+  bool differs = false;
+  a.seed(7);
+  for (int i = 0; i < 5; ++i) differs |= !torch::equal(a.next(ctx, 4).rows, c.next(ctx, 4).rows);
+  EXPECT_TRUE(differs);
+  // A batch at least the memory's size is the whole memory, in order.
+  const auto all = a.next(ctx, 13).rows;
+  EXPECT_TRUE(torch::equal(all, torch::arange(13, torch::kLong)));
+  EXPECT_TRUE(torch::equal(a.next(ctx, 100).rows, torch::arange(13, torch::kLong)));
+  EXPECT_THROW(a.next(ctx, 0), InputError);
+}
+
+TEST(OptionReader, CountsAreWholeNumbersOfAtLeastOne) {
+  for (double bad : {0.0, -3.0, 1.5}) {
+    const MethodOptions o{{"rows", bad}};  // the reader keeps a reference
+    detail::OptionReader r("m", o);
+    EXPECT_THROW(r.count("rows", 4), InputError) << bad;
+  }
+  const MethodOptions o{{"rows", 12}};
+  detail::OptionReader r("m", o);
+  EXPECT_EQ(r.count("rows", 4), 12);
+  EXPECT_EQ(r.count("other", 4), 4);
+  EXPECT_NO_THROW(r.finish());
+}
+
+}  // namespace
+}  // namespace galt::train
