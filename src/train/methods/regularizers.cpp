@@ -14,11 +14,11 @@ at::Tensor quadratic_penalty(const std::vector<at::Tensor>& params,
   return s;
 }
 
-at::Tensor agem_project(const at::Tensor& g, const at::Tensor& g_ref) {
-  const auto dot = torch::dot(g, g_ref);
+at::Tensor agem_project_update(const at::Tensor& delta, const at::Tensor& g_ref) {
+  const auto dot = torch::dot(delta, g_ref);
   const auto nn = torch::dot(g_ref, g_ref);
-  if (dot.item<double>() >= 0 || nn.item<double>() <= 0) return g;
-  return g - (dot / nn) * g_ref;
+  if (dot.item<double>() <= 0 || nn.item<double>() <= 0) return delta;
+  return delta - (dot / nn) * g_ref;
 }
 
 }  // namespace galt::train::detail
