@@ -10,9 +10,13 @@
 // update: the AdamW step is taken from the task gradient (Adam's moments see
 // the task gradient), Δθ = θ_new − θ_old; if ⟨Δθ, g_ref⟩ > 0 (the step would
 // raise the memory loss to first order), Δθ ← Δθ − (⟨Δθ, g_ref⟩/‖g_ref‖²)·g_ref
-// and θ = θ_old + Δθ (detail::agem_project_update).
-// Two forward and two backward passes per step once the memory is non-empty.
-// Options ([methods.agem]): ref_batch 256.
+// and θ = θ_old + Δθ (detail::agem_project_update). In the safety track (a
+// [safety] table) the safety penalty (detail::safety_penalty, DESIGN §6, §8)
+// joins the task loss before its gradient, from the first step.
+// Two forward and two backward passes per step once the memory is non-empty
+// (a third forward for the safety penalty).
+// Options ([methods.agem]): ref_batch 256, safety_beta 1.0 (0: no safety
+// penalty).
 #include <torch/torch.h>
 
 #include "train/methods/method_common.h"
@@ -36,6 +40,7 @@ class AGEM : public ContinualMethod {
   explicit AGEM(const MethodOptions& o) {
     detail::OptionReader r("agem", o);
     ref_batch_ = r.count("ref_batch", 256);
+    safety_beta_ = r.positive("safety_beta", detail::kSafetyBeta, true);
     r.finish();
   }
   std::string name() const override { return "agem"; }
@@ -48,6 +53,10 @@ class AGEM : public ContinualMethod {
     opt_->zero_grad();
     auto loss = detail::task_loss(ctx, x, y);
     check_finite_loss(loss, "task loss");
+    if (const auto s = detail::safety_penalty(ctx, safety_beta_); s.defined()) {
+      loss = loss + s;
+      check_finite_loss(loss, "safety-penalised loss");
+    }
     const auto g = torch::autograd::grad({loss}, params_, {}, false, false, true);
     ++ctx.counters->global_backward_passes;
     for (size_t i = 0; i < params_.size(); ++i)
@@ -87,6 +96,7 @@ class AGEM : public ContinualMethod {
   }
 
   int64_t ref_batch_;
+  double safety_beta_;
   detail::MemorySampler memory_;
   std::vector<at::Tensor> params_;
   std::unique_ptr<torch::optim::AdamW> opt_;

@@ -3,8 +3,10 @@
 // drawn without replacement within an epoch over the memory
 // (detail::MemorySampler); loss = (1/t)·L_current + (1 − 1/t)·L_replay with t
 // the number of tasks seen (van de Ven et al., 2022), so every task weighs the
-// same.
-// Options ([methods.replay]): replay_batch 128.
+// same. In the safety track (a [safety] table) the safety penalty
+// (detail::safety_penalty, DESIGN §6, §8) is added from the first step.
+// Options ([methods.replay]): replay_batch 128, safety_beta 1.0 (0: no
+// safety penalty).
 #include <torch/torch.h>
 
 #include "train/methods/method_common.h"
@@ -19,6 +21,7 @@ class Replay : public ContinualMethod {
   explicit Replay(const MethodOptions& o) {
     detail::OptionReader r("replay", o);
     replay_batch_ = r.count("replay_batch", 128);
+    safety_beta_ = r.positive("safety_beta", detail::kSafetyBeta, true);
     r.finish();
   }
   std::string name() const override { return "replay"; }
@@ -37,11 +40,16 @@ class Replay : public ContinualMethod {
       loss = w * loss + (1.0 - w) * detail::task_loss(ctx, m.x, m.y);
       check_finite_loss(loss, "replay loss");
     }
+    if (const auto s = detail::safety_penalty(ctx, safety_beta_); s.defined()) {
+      loss = loss + s;
+      check_finite_loss(loss, "safety-penalised loss");
+    }
     detail::backward_and_step(ctx, loss, *opt_);
   }
 
  private:
   int64_t replay_batch_;
+  double safety_beta_;
   detail::MemorySampler memory_;
   std::unique_ptr<torch::optim::AdamW> opt_;
 };

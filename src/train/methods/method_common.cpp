@@ -136,4 +136,13 @@ MemoryBatch MemorySampler::next(const TrainingContext& ctx, int64_t n) {
           t};
 }
 
+at::Tensor safety_penalty(TrainingContext& ctx, double beta) {
+  if (!ctx.safety || beta == 0.0) return {};
+  const auto fam = protocol_constraint_family(ctx, ctx.protocol->constraint_batch, 1,
+                                              ConstraintSelection{.retention = false});
+  const auto raw = fam.values();
+  ++ctx.counters->forward_passes;
+  return beta * torch::relu(raw[0] - fam.edges[0].margin);
+}
+
 }  // namespace galt::train::detail

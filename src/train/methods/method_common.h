@@ -92,4 +92,18 @@ class MemorySampler {
   size_t pos_ = 0;              // rows of order_ served
 };
 
+/// The default of every loss-based method's `safety_beta` option.
+inline constexpr double kSafetyBeta = 1.0;
+
+/// The safety requirement as a penalty, the loss-based baselines' part of the
+/// "safety from birth" track (DESIGN §6, §8): beta · relu(C_raw − epsilon),
+/// C_raw the protocol family's safety edge ALONE (no retention edges — those
+/// are GALT's, Lagrangian GDA's and the soft penalty's mechanism) on the probe
+/// rows drawn at ctx.step with protocol.constraint_batch rows
+/// (draw_constraint_rows): the rows and the value every method sees at that
+/// step. Reported to ctx.constraint_observer like any family evaluation; one
+/// forward pass, counted. Undefined (nothing evaluated, nothing reported)
+/// without a safety probe (ctx.safety null) or with beta = 0.
+at::Tensor safety_penalty(TrainingContext& ctx, double beta);
+
 }  // namespace galt::train::detail

@@ -1,5 +1,6 @@
 // The methods' shared pieces (src/train/methods/method_common): the replay
-// memory's sampler draws without replacement within an epoch over the memory.
+// memory's sampler draws without replacement within an epoch over the memory,
+// and the safety penalty evaluates the safety edge alone, on everyone's rows.
 #include "train/methods/method_common.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,8 @@
 #include <set>
 
 #include "galt/error.h"
+#include "galt/models/mlp.h"
+#include "train/synthetic_data.h"
 
 namespace galt::train {
 namespace {
@@ -107,6 +110,69 @@ TEST(OptionReader, CountsAreWholeNumbersOfAtLeastOne) {
   EXPECT_EQ(r.count("rows", 4), 12);
   EXPECT_EQ(r.count("other", 4), 4);
   EXPECT_NO_THROW(r.finish());
+}
+
+// A context with one finished task's anchors and a safety probe (class 1 must
+// not become 9) drawn 4 of 8 rows at a time.
+struct SafetyScene {
+  ProtocolConfig p = testing::tiny_protocol({"adamw"});
+  std::vector<AnchorSet> anchors{labelled_set(0, 8)};
+  SafetyProbe safety;
+  ComputeCounters counters;
+  std::vector<ConstraintObservation> seen;
+  TrainingContext ctx;
+
+  SafetyScene() {
+    p.constraint_batch = 4;
+    torch::manual_seed(3);
+    safety.spec = p.safety;
+    safety.probe_x = torch::rand({8, 784});
+    ctx.model = std::make_shared<models::MLPImpl>(std::vector<int64_t>{784, 16, 10});
+    ctx.protocol = &p;
+    ctx.anchors = &anchors;
+    ctx.safety = &safety;
+    ctx.counters = &counters;
+    ctx.step = 5;
+    ctx.seed = 2;
+    ctx.seen_mask = torch::ones({10}, torch::kBool);
+    ctx.constraint_observer = [this](const ConstraintObservation& o) { seen.push_back(o); };
+  }
+};
+
+TEST(SafetyPenalty, IsTheSafetyEdgeAloneOnTheRowsEveryMethodDraws) {
+  SafetyScene s;
+  const auto pen = detail::safety_penalty(s.ctx, 2.0);
+  ASSERT_TRUE(pen.defined());
+  EXPECT_TRUE(pen.requires_grad());
+  EXPECT_EQ(s.counters.forward_passes, 1);
+  ASSERT_EQ(s.seen.size(), 1u);
+  const auto& o = s.seen[0];
+  EXPECT_EQ(o.step, 5);
+  EXPECT_EQ(o.names, std::vector<std::string>{"safety"});  // no retention edge
+  EXPECT_EQ(o.margins, std::vector<double>{s.p.safety.epsilon});
+  // The rows are draw_constraint_rows's probe draw at this step.
+  const auto probe = draw_constraint_rows(s.ctx, s.p.constraint_batch).probe;
+  ASSERT_TRUE(probe.defined());
+  ASSERT_EQ(o.row_indices.size(), 1u);
+  EXPECT_EQ(o.row_indices[0],
+            std::vector<int64_t>(probe.data_ptr<int64_t>(), probe.data_ptr<int64_t>() + 4));
+  // The value: 2·relu(mean p(9 | drawn probe rows) − ε), with p ≈ 0.1 > ε at init.
+  torch::NoGradGuard no_grad;
+  const double mass =
+      forbidden_mass(s.ctx.model->forward(s.safety.probe_x.index_select(0, probe)), 9)
+          .item<double>();
+  EXPECT_GT(mass, s.p.safety.epsilon);
+  EXPECT_NEAR(o.values[0], mass, 1e-7);
+  EXPECT_NEAR(pen.item<double>(), 2.0 * (mass - s.p.safety.epsilon), 1e-6);
+}
+
+TEST(SafetyPenalty, IsOffWithoutAProbeOrWithBetaZero) {
+  SafetyScene s;
+  EXPECT_FALSE(detail::safety_penalty(s.ctx, 0.0).defined());
+  s.ctx.safety = nullptr;
+  EXPECT_FALSE(detail::safety_penalty(s.ctx, 1.0).defined());
+  EXPECT_TRUE(s.seen.empty());
+  EXPECT_EQ(s.counters.forward_passes, 0);
 }
 
 }  // namespace
