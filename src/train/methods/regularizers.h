@@ -20,4 +20,12 @@ at::Tensor quadratic_penalty(const std::vector<at::Tensor>& params,
 /// tensors. Afterwards ⟨Δθ, g_ref⟩ ≤ 0 (up to rounding).
 at::Tensor agem_project_update(const at::Tensor& delta, const at::Tensor& g_ref);
 
+/// Distillation of stored logits (Hinton et al., 2015; ER + KD):
+/// T² · mean_rows KL(softmax(stored/T) ‖ softmax(logits/T)), both softmaxes
+/// over `mask` (bool [C] or [n, C]: for a memory row, the classes its anchor
+/// set's frozen output covers). 0-dim, gradient through `logits`; zero when
+/// logits = stored. The T² keeps the gradient's scale independent of T.
+at::Tensor distillation_kl(const at::Tensor& logits, const at::Tensor& stored_logits,
+                           const at::Tensor& mask, double temperature);
+
 }  // namespace galt::train::detail

@@ -17,7 +17,7 @@
 namespace galt::train {
 namespace {
 
-const std::vector<std::string> kLossBased = {"adamw", "ewc", "si", "agem", "replay"};
+const std::vector<std::string> kLossBased = {"adamw", "ewc", "si", "agem", "replay", "er_kd"};
 
 ProtocolConfig safety_protocol() {
   auto p = testing::tiny_protocol({}, 4);
