@@ -22,6 +22,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"agem", make_agem},
       {"replay", make_replay},
       {"er_kd", make_er_kd},
+      {"derpp", make_derpp},
       {"lagrangian_gda", make_lagrangian_gda},
   };
   // clang-format on
