@@ -23,6 +23,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"replay", make_replay},
       {"er_kd", make_er_kd},
       {"derpp", make_derpp},
+      {"joint", make_joint},
       {"lagrangian_gda", make_lagrangian_gda},
   };
   // clang-format on

@@ -18,6 +18,7 @@ std::unique_ptr<ContinualMethod> make_agem(const MethodOptions&, const ProtocolC
 std::unique_ptr<ContinualMethod> make_replay(const MethodOptions&, const ProtocolConfig&);
 std::unique_ptr<ContinualMethod> make_er_kd(const MethodOptions&, const ProtocolConfig&);
 std::unique_ptr<ContinualMethod> make_derpp(const MethodOptions&, const ProtocolConfig&);
+std::unique_ptr<ContinualMethod> make_joint(const MethodOptions&, const ProtocolConfig&);
 std::unique_ptr<ContinualMethod> make_lagrangian_gda(const MethodOptions&, const ProtocolConfig&);
 
 }  // namespace galt::train

@@ -17,8 +17,8 @@
 namespace galt::train {
 namespace {
 
-const std::vector<std::string> kLossBased = {"adamw",  "ewc",   "si",   "agem",
-                                             "replay", "er_kd", "derpp"};
+const std::vector<std::string> kLossBased = {"adamw",  "ewc",   "si",    "agem",
+                                             "replay", "er_kd", "derpp", "joint"};
 
 ProtocolConfig safety_protocol() {
   auto p = testing::tiny_protocol({}, 4);
