@@ -17,6 +17,7 @@ const std::string& invocation();
 void register_demo(CLI::App& app);               // demo_command.cpp
 void register_bench_solver(CLI::App& bench);     // bench_solver_command.cpp
 void register_bench_continual(CLI::App& bench);  // bench_continual_command.cpp
+void register_bench_tune(CLI::App& bench);       // bench_tune_command.cpp
 void register_bench_memory(CLI::App& bench);     // bench_memory_command.cpp
 /// `galt memory ...`; every command prints its JSON to `out` (tests pass a
 /// string stream).

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   bench->require_subcommand(1);
   galt::cli::register_bench_solver(*bench);
   galt::cli::register_bench_continual(*bench);
+  galt::cli::register_bench_tune(*bench);
   galt::cli::register_bench_memory(*bench);
   try {
     app.parse(argc, argv);

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "data/seeded_shuffle.h"
 
@@ -65,6 +66,42 @@ std::pair<Dataset, Dataset> split_rows(const Dataset& d, int64_t n, uint64_t see
   std::mt19937_64 rng(seed);
   auto perm = detail::permutation(size, rng);
   std::vector<int64_t> pick(perm.begin(), perm.begin() + n), rest(perm.begin() + n, perm.end());
+  std::sort(pick.begin(), pick.end());
+  std::sort(rest.begin(), rest.end());
+  auto to_tensor = [](const std::vector<int64_t>& v) {
+    return torch::tensor(v, torch::kInt64).reshape({static_cast<int64_t>(v.size())});
+  };
+  return {take_rows(d, to_tensor(pick), d.name), take_rows(d, to_tensor(rest), d.name)};
+}
+
+std::pair<Dataset, Dataset> stratified_split(const Dataset& d, double fraction, uint64_t seed) {
+  if (!(fraction >= 0 && fraction < 1))
+    throw InputError("stratified_split: fraction " + std::to_string(fraction) +
+                     ", expected a number in [0, 1)");
+  const int64_t size = d.size();
+  std::vector<std::vector<int64_t>> by_class;
+  if (size > 0) {
+    const auto labels = d.labels.to(torch::kInt64).contiguous();
+    const auto* l = labels.data_ptr<int64_t>();
+    for (int64_t i = 0; i < size; ++i) {
+      if (l[i] < 0) throw InputError("stratified_split: negative label " + std::to_string(l[i]));
+      if (static_cast<size_t>(l[i]) >= by_class.size()) by_class.resize(l[i] + 1);
+      by_class[l[i]].push_back(i);
+    }
+  }
+  // One stream for the whole split; classes in ascending order, so the same
+  // (d, fraction, seed) always gives the same split.
+  std::mt19937_64 rng(seed);
+  std::vector<int64_t> pick, rest;
+  for (const auto& rows : by_class) {
+    if (rows.empty()) continue;
+    const auto n_class = static_cast<int64_t>(rows.size());
+    int64_t n = static_cast<int64_t>(std::llround(fraction * static_cast<double>(n_class)));
+    if (fraction > 0 && n_class >= 2) n = std::max<int64_t>(n, 1);
+    n = std::min(n, n_class);
+    const auto perm = detail::permutation(n_class, rng);
+    for (int64_t i = 0; i < n_class; ++i) (i < n ? pick : rest).push_back(rows[perm[i]]);
+  }
   std::sort(pick.begin(), pick.end());
   std::sort(rest.begin(), rest.end());
   auto to_tensor = [](const std::vector<int64_t>& v) {

@@ -3,7 +3,9 @@
 
 #include <toml++/toml.h>
 
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -51,7 +53,8 @@ class Reader {
     if (!n) return def;
     if (!n->is_integer()) fail(tname + "." + key, "expected an integer");
     const int64_t v = *n->value<int64_t>();
-    if (v < min) fail(tname + "." + key, std::to_string(v) + " is below the minimum " + std::to_string(min));
+    if (v < min)
+      fail(tname + "." + key, std::to_string(v) + " is below the minimum " + std::to_string(min));
     return v;
   }
   std::string string(const toml::table* t, const std::string& tname, const std::string& key,
@@ -85,7 +88,8 @@ class Reader {
       } else {
         if (!e.is_integer()) fail(tname + "." + key, "expected an array of integers");
         const int64_t v = *e.value<int64_t>();
-        if (v < 0) fail(tname + "." + key, "expected non-negative integers, got " + std::to_string(v));
+        if (v < 0)
+          fail(tname + "." + key, "expected non-negative integers, got " + std::to_string(v));
         out.push_back(static_cast<T>(v));
       }
     }
@@ -95,6 +99,29 @@ class Reader {
  private:
   std::string source_;
 };
+
+// The [methods.<name>] tables of `root`: numeric options per method.
+std::map<std::string, MethodOptions> method_tables(const toml::table& root, const Reader& r,
+                                                   const std::string&) {
+  std::map<std::string, MethodOptions> out;
+  if (const auto* node = root.get("methods")) {
+    const auto* mt = node->as_table();
+    if (!mt) r.fail("[methods]", "expected a table of [methods.<name>] tables");
+    for (const auto& [name, sub] : *mt) {
+      const auto* st = sub.as_table();
+      const std::string n(name.str());
+      if (!st) r.fail("methods." + n, "expected a table of numeric options");
+      MethodOptions opts;
+      for (const auto& [k, v] : *st) {
+        auto d = v.value<double>();
+        if (!d) r.fail("methods." + n + "." + std::string(k.str()), "expected a number");
+        opts[std::string(k.str())] = *d;
+      }
+      out[n] = opts;
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -109,23 +136,28 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
     throw InputError(os.str());
   }
   Reader r(source);
-  static const std::set<std::string> tables{"benchmark", "model", "training", "memory", "safety", "methods"};
+  static const std::set<std::string> tables{"benchmark", "model",   "training", "memory",
+                                            "safety",    "methods", "tuning"};
   for (const auto& [k, _] : root)
     if (!tables.count(std::string(k.str())))
       r.fail("[" + std::string(k.str()) + "]",
-             "unknown table (known: benchmark, model, training, memory, safety, methods)");
+             "unknown table (known: benchmark, model, training, memory, safety, methods, tuning)");
   ProtocolConfig p;
-  const auto* b = r.table(root, "benchmark",
-                          {"name", "dataset", "scenario", "tasks", "classes_per_task", "seeds", "methods"});
-  if (!b) r.fail("[benchmark]", "missing table (it names the dataset, scenario, seeds and methods)");
+  const auto* b = r.table(
+      root, "benchmark",
+      {"name", "dataset", "scenario", "tasks", "classes_per_task", "seeds", "methods", "tuned"});
+  if (!b)
+    r.fail("[benchmark]", "missing table (it names the dataset, scenario, seeds and methods)");
   p.name = r.string(b, "benchmark", "name", p.name);
   p.dataset = r.string(b, "benchmark", "dataset", p.dataset, {"fashion", "mnist"});
   const auto scen = r.string(b, "benchmark", "scenario", "class", {"class", "task"});
   p.scenario = scen == "task" ? Scenario::kTaskIncremental : Scenario::kClassIncremental;
   p.tasks = static_cast<int>(r.integer(b, "benchmark", "tasks", p.tasks, 1));
-  p.classes_per_task = static_cast<int>(r.integer(b, "benchmark", "classes_per_task", p.classes_per_task, 1));
+  p.classes_per_task =
+      static_cast<int>(r.integer(b, "benchmark", "classes_per_task", p.classes_per_task, 1));
   p.seeds = r.array<uint64_t>(b, "benchmark", "seeds", p.seeds);
   p.methods = r.array<std::string>(b, "benchmark", "methods", p.methods);
+  p.tuned_file = r.string(b, "benchmark", "tuned", "");
   if (p.seeds.empty()) r.fail("benchmark.seeds", "expected at least one seed");
   if (p.methods.empty()) r.fail("benchmark.methods", "expected at least one method");
 
@@ -138,9 +170,10 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
   p.lora_alpha = r.number(m, "model", "lora_alpha", p.lora_alpha);
   if (!(p.lora_alpha > 0)) r.fail("model.lora_alpha", "expected a number > 0");
 
-  const auto* t = r.table(root, "training",
-                          {"iterations", "batch", "lr", "weight_decay", "pretrain_iterations",
-                           "pretrain_lr", "eval_every", "test_per_task", "train_per_task"});
+  const auto* t = r.table(
+      root, "training",
+      {"iterations", "batch", "lr", "weight_decay", "pretrain_iterations", "pretrain_lr",
+       "eval_every", "test_per_task", "train_per_task", "validation_fraction", "evaluate_on"});
   p.iterations = r.integer(t, "training", "iterations", p.iterations, 1);
   p.batch = r.integer(t, "training", "batch", p.batch, 1);
   p.lr = r.number(t, "training", "lr", p.lr);
@@ -153,14 +186,25 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
   p.eval_every = r.integer(t, "training", "eval_every", p.eval_every, 1);
   p.test_per_task = r.integer(t, "training", "test_per_task", p.test_per_task, 0);
   p.train_per_task = r.integer(t, "training", "train_per_task", p.train_per_task, 0);
+  p.validation_fraction = r.number(t, "training", "validation_fraction", p.validation_fraction);
+  if (!(p.validation_fraction >= 0 && p.validation_fraction < 1))
+    r.fail("training.validation_fraction", "expected a number in [0, 1)");
+  p.evaluate_on =
+      r.string(t, "training", "evaluate_on", "test", {"test", "validation"}) == "validation"
+          ? EvalSplit::kValidation
+          : EvalSplit::kTest;
+  if (p.evaluate_on == EvalSplit::kValidation && p.validation_fraction == 0)
+    r.fail("training.evaluate_on", "\"validation\" needs validation_fraction > 0");
 
-  const auto* mem = r.table(root, "memory", {"anchors_per_task", "anchor_margin", "constraint_batch"});
+  const auto* mem =
+      r.table(root, "memory", {"anchors_per_task", "anchor_margin", "constraint_batch"});
   p.anchors_per_task = r.integer(mem, "memory", "anchors_per_task", p.anchors_per_task, 1);
   p.anchor_margin = r.number(mem, "memory", "anchor_margin", p.anchor_margin);
   if (!(p.anchor_margin >= 0)) r.fail("memory.anchor_margin", "expected a number >= 0");
   p.constraint_batch = r.integer(mem, "memory", "constraint_batch", p.constraint_batch, 0);
 
-  const auto* s = r.table(root, "safety", {"critical_class", "forbidden_class", "epsilon", "probe_size"});
+  const auto* s =
+      r.table(root, "safety", {"critical_class", "forbidden_class", "epsilon", "probe_size"});
   if (s) {
     p.safety.critical_class = r.integer(s, "safety", "critical_class", -1, 0);
     p.safety.forbidden_class = r.integer(s, "safety", "forbidden_class", -1, 0);
@@ -172,21 +216,77 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
     p.safety.probe_size = r.integer(s, "safety", "probe_size", p.safety.probe_size, 1);
   }
 
-  if (const auto* node = root.get("methods")) {
-    const auto* mt = node->as_table();
-    if (!mt) r.fail("[methods]", "expected a table of [methods.<name>] tables");
-    for (const auto& [name, sub] : *mt) {
-      const auto* st = sub.as_table();
-      const std::string n(name.str());
-      if (!st) r.fail("methods." + n, "expected a table of numeric options");
-      MethodOptions opts;
-      for (const auto& [k, v] : *st) {
-        auto d = v.value<double>();
-        if (!d) r.fail("methods." + n + "." + std::string(k.str()), "expected a number");
-        opts[std::string(k.str())] = *d;
+  p.method_options = method_tables(root, r, source);
+
+  if (const auto* tu =
+          r.table(root, "tuning",
+                  {"tasks", "iterations", "seeds", "points", "select", "violation_max", "grid"})) {
+    auto& spec = p.tuning;
+    spec.tasks = static_cast<int>(r.integer(tu, "tuning", "tasks", 0, 0));
+    spec.iterations = r.integer(tu, "tuning", "iterations", 0, 0);
+    spec.seeds = r.array<uint64_t>(tu, "tuning", "seeds", spec.seeds);
+    if (spec.seeds.empty()) r.fail("tuning.seeds", "expected at least one selection seed");
+    spec.points = static_cast<int>(r.integer(tu, "tuning", "points", 0, 1));
+    if (!tu->get("points")) r.fail("tuning.points", "missing (the grid points every method gets)");
+    spec.select = r.string(tu, "tuning", "select", spec.select, {"accuracy", "safe_accuracy"});
+    spec.violation_max = r.number(tu, "tuning", "violation_max", spec.violation_max);
+    if (const auto* g = tu->get("grid")) {
+      const auto* gt = g->as_table();
+      if (!gt) r.fail("tuning.grid", "expected a table of [tuning.grid.<method>] tables");
+      for (const auto& [mname, sub] : *gt) {
+        const std::string mn(mname.str());
+        const auto* st = sub.as_table();
+        if (!st) r.fail("tuning.grid." + mn, "expected a table of value lists");
+        for (const auto& [k, v] : *st) {
+          const std::string key = "tuning.grid." + mn + "." + std::string(k.str());
+          const auto* a = v.as_array();
+          if (!a || a->empty()) r.fail(key, "expected a non-empty array of numbers");
+          std::vector<double> vals;
+          for (const auto& e : *a) {
+            auto d = e.value<double>();
+            if (!d) r.fail(key, "expected an array of numbers");
+            vals.push_back(*d);
+          }
+          spec.grid[mn][std::string(k.str())] = vals;
+        }
       }
-      p.method_options[n] = opts;
     }
+  }
+
+  if (!p.tuned_file.empty()) {
+    namespace fs = std::filesystem;
+    fs::path tuned(p.tuned_file);
+    if (tuned.is_relative()) tuned = fs::path(source).parent_path() / tuned;
+    p.tuned_file = tuned.lexically_normal().string();
+    std::ifstream in(p.tuned_file);
+    if (!in)
+      r.fail("benchmark.tuned",
+             "cannot read the tuned file " + p.tuned_file + " (run `galt bench tune` to make it)");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    toml::table troot;
+    try {
+      troot = toml::parse(ss.str(), p.tuned_file);
+    } catch (const toml::parse_error& e) {
+      std::ostringstream os;
+      os << p.tuned_file << ": TOML syntax error at line " << e.source().begin.line << ", column "
+         << e.source().begin.column << ": " << e.description();
+      throw InputError(os.str());
+    }
+    Reader tr(p.tuned_file);
+    for (const auto& [k, _] : troot)
+      if (std::string(k.str()) != "methods")
+        tr.fail("[" + std::string(k.str()) + "]",
+                "a tuned file holds only [methods.<name>] tables");
+    p.tuned_options = method_tables(troot, tr, p.tuned_file);
+    for (const auto& [m, opts] : p.tuned_options)
+      for (const auto& [k, v] : opts) {
+        auto& slot = p.method_options[m];
+        if (slot.count(k))
+          r.fail("methods." + m + "." + k,
+                 "set both here and in the tuned file " + p.tuned_file + " (keep one)");
+        slot[k] = v;
+      }
   }
   return p;
 }
@@ -198,6 +298,8 @@ ProtocolConfig load_bench_config(const std::string& path) {
   ss << in.rdbuf();
   return parse_bench_config(ss.str(), path);
 }
+
+const char* to_string(EvalSplit s) { return s == EvalSplit::kValidation ? "validation" : "test"; }
 
 const char* to_string(Scenario s) {
   return s == Scenario::kTaskIncremental ? "task-incremental" : "class-incremental";

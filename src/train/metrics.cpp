@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <random>
 
 #include "galt/error.h"
 
@@ -60,6 +61,58 @@ double backward_transfer(const AccuracyMatrix& r) {
     return 0.0;
   }
   return -forgetting_diagonal(r);
+}
+
+double learning_accuracy(const AccuracyMatrix& r) {
+  check_accuracy_matrix(r);
+  double s = 0;
+  for (size_t j = 0; j < r.size(); ++j) s += r[j][j];
+  return s / static_cast<double>(r.size());
+}
+
+PairedDifference paired_bootstrap(const std::vector<double>& a, const std::vector<double>& b,
+                                  int resamples, uint64_t seed) {
+  if (a.size() != b.size())
+    throw InputError("paired comparison: " + std::to_string(a.size()) + " values against " +
+                     std::to_string(b.size()) + " (the seeds must pair up)");
+  if (a.size() < 2) throw InputError("paired comparison: needs at least 2 seeds");
+  if (resamples < 100) throw InputError("paired comparison: needs at least 100 resamples");
+  std::vector<double> d(a.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!std::isfinite(a[i]) || !std::isfinite(b[i]))
+      throw InputError("paired comparison: a value is not finite (seed position " +
+                       std::to_string(i) + ")");
+    d[i] = a[i] - b[i];
+  }
+  PairedDifference out;
+  out.n = static_cast<int64_t>(d.size());
+  for (double v : d) out.mean += v;
+  out.mean /= static_cast<double>(d.size());
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<size_t> pick(0, d.size() - 1);
+  std::vector<double> means(static_cast<size_t>(resamples));
+  for (auto& m : means) {
+    double s = 0;
+    for (size_t i = 0; i < d.size(); ++i) s += d[pick(rng)];
+    m = s / static_cast<double>(d.size());
+  }
+  std::sort(means.begin(), means.end());
+  auto quantile = [&](double q) {
+    const double pos = q * static_cast<double>(means.size() - 1);
+    const auto i = static_cast<size_t>(pos);
+    const double f = pos - static_cast<double>(i);
+    return i + 1 < means.size() ? means[i] * (1 - f) + means[i + 1] * f : means[i];
+  };
+  out.lo = quantile(0.025);
+  out.hi = quantile(0.975);
+  return out;
+}
+
+std::string format_difference(const PairedDifference& d, int digits) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%+.*f [%+.*f, %+.*f]", digits, d.mean, digits, d.lo, digits,
+                d.hi);
+  return buf;
 }
 
 Summary summarize(const std::vector<double>& values) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <tuple>
 
 #include "galt/data/split.h"
 #include "galt/error.h"
@@ -23,6 +24,10 @@ using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
+
+// The validation split's seed: fixed, the same for every run seed, so no
+// run ever trains on a validation row.
+constexpr uint64_t kValidationSplitSeed = 20261201;
 
 // Seeds of the per-task streams; any fixed injective mix works.
 uint64_t task_seed(uint64_t seed, int task, uint64_t salt) {
@@ -50,20 +55,41 @@ at::Tensor class_mask(const std::vector<int64_t>& classes, int64_t num_classes) 
 
 }  // namespace
 
+ProtocolSplits protocol_splits(const data::TrainTest& data, const ProtocolConfig& p) {
+  // The validation split (DESIGN §8.1): a fixed, stratified share of every
+  // class's training rows, removed from training in both evaluation modes.
+  ProtocolSplits out;
+  out.data = data;
+  if (p.validation_fraction > 0)
+    std::tie(out.validation, out.data.train) =
+        data::stratified_split(data.train, p.validation_fraction, kValidationSplitSeed);
+  if (p.evaluate_on == EvalSplit::kValidation) {
+    if (p.validation_fraction <= 0)
+      throw InputError("evaluate_on = \"validation\" needs validation_fraction > 0");
+    out.data.test = out.validation;
+  }
+  return out;
+}
+
 std::vector<data::Dataset> select_anchor_rows(const std::vector<data::Dataset>& task_train,
                                               int64_t anchors_per_task, uint64_t seed) {
   std::vector<data::Dataset> out;
   for (size_t t = 0; t < task_train.size(); ++t)
-    out.push_back(data::split_rows(task_train[t], anchors_per_task,
-                                   task_seed(seed, static_cast<int>(t), 17)).first);
+    out.push_back(
+        data::split_rows(task_train[t], anchors_per_task, task_seed(seed, static_cast<int>(t), 17))
+            .first);
   return out;
 }
 
 double SeedRun::mean_safety_violation() const {
-  if (safety_rate.empty()) return std::nan("");
   double s = 0;
-  for (double v : safety_rate) s += v;
-  return s / static_cast<double>(safety_rate.size());
+  int64_t n = 0;
+  for (size_t i = 0; i < safety_rate.size(); ++i)
+    if (i >= safety_forbidden_seen.size() || safety_forbidden_seen[i]) {
+      s += safety_rate[i];
+      ++n;
+    }
+  return n == 0 ? std::nan("") : s / static_cast<double>(n);
 }
 
 double SeedRun::final_safety_violation() const {
@@ -73,6 +99,8 @@ double SeedRun::final_safety_violation() const {
 ContinualRunner::ContinualRunner(ProtocolConfig protocol) : protocol_(std::move(protocol)) {}
 
 void ContinualRunner::set_data(data::TrainTest data) { data_ = std::move(data); }
+
+void ContinualRunner::set_run_store(std::shared_ptr<RunStore> store) { store_ = std::move(store); }
 
 void ContinualRunner::add_callback(std::shared_ptr<RunCallback> callback) {
   if (!callback) throw InputError("continual runner: the callback is null");
@@ -102,9 +130,14 @@ void ContinualRunner::validate() const {
   if (p.eval_every < 1) throw InputError("eval_every must be >= 1");
   if (p.model != "mlp" && p.model != "lora_mlp")
     throw InputError("model \"" + p.model + "\": expected \"mlp\" or \"lora_mlp\"");
+  if (!(p.validation_fraction >= 0 && p.validation_fraction < 1))
+    throw InputError("validation_fraction must be in [0, 1)");
+  if (p.evaluate_on == EvalSplit::kValidation && p.validation_fraction == 0)
+    throw InputError("evaluate_on = \"validation\" needs validation_fraction > 0");
   if (p.model == "lora_mlp" && p.pretrain_iterations < 1)
-    throw InputError("model \"lora_mlp\" needs pretrain_iterations >= 1 (the frozen base is a "
-                     "pretrained MLP)");
+    throw InputError(
+        "model \"lora_mlp\" needs pretrain_iterations >= 1 (the frozen base is a "
+        "pretrained MLP)");
 }
 
 BenchResult ContinualRunner::run() {
@@ -112,12 +145,13 @@ BenchResult ContinualRunner::run() {
   const auto t_all = Clock::now();
   const ProtocolConfig& p = protocol_;
   if (!data_) data_ = data::load_by_name(p.dataset);
-  const data::TrainTest& data = *data_;
+  const data::TrainTest data = protocol_splits(*data_, p).data;
   const int64_t num_classes = data.train.num_classes;
   std::vector<data::Task> tasks = data::split_by_classes(data, p.tasks, p.classes_per_task);
 
   SafetyProbe safety;
   safety.spec = p.safety;
+  at::Tensor forbidden_x;  // evaluation items of the forbidden class (its recall)
   if (p.safety.enabled()) {
     const auto& s = p.safety;
     if (s.critical_class >= num_classes || s.forbidden_class < 0 ||
@@ -128,21 +162,40 @@ BenchResult ContinualRunner::run() {
                        ")");
     if (s.probe_size < 1) throw InputError("safety.probe_size must be >= 1");
     safety.heldout_x = data::filter_classes(data.test, {s.critical_class}).images;
+    forbidden_x = data::filter_classes(data.test, {s.forbidden_class}).images;
   }
 
   BenchResult result;
   result.protocol = p;
+  for (const auto& task : tasks)
+    result.eval_rows_per_task.push_back(
+        p.test_per_task > 0 ? std::min(p.test_per_task, task.test.size()) : task.test.size());
   for (const auto& m : p.methods) result.methods.push_back({m, {}});
 
   for (uint64_t seed : p.seeds) {
+    // Runs the store already holds are taken from it, not trained again.
+    std::vector<std::optional<SeedRun>> stored(p.methods.size());
+    bool all_stored = true;
+    for (size_t mi = 0; mi < p.methods.size(); ++mi) {
+      if (store_) stored[mi] = store_->load(p, p.methods[mi], seed);
+      all_stored = all_stored && stored[mi].has_value();
+    }
+    if (all_stored) {
+      for (size_t mi = 0; mi < p.methods.size(); ++mi) {
+        for (auto& cb : callbacks_) cb->run_finished(p.methods[mi], seed, *stored[mi]);
+        result.methods[mi].runs.push_back(std::move(*stored[mi]));
+      }
+      continue;
+    }
     // Per-seed data: training subsets (tests/demo), test subsets, anchor rows,
     // the safety probe — identical for every method.
     std::vector<data::Dataset> train(tasks.size()), test(tasks.size());
     std::vector<data::Dataset> anchor_rows(tasks.size());
     for (size_t t = 0; t < tasks.size(); ++t) {
-      train[t] = p.train_per_task > 0
-                     ? data::split_rows(tasks[t].train, p.train_per_task, task_seed(seed, t, 11)).first
-                     : tasks[t].train;
+      train[t] =
+          p.train_per_task > 0
+              ? data::split_rows(tasks[t].train, p.train_per_task, task_seed(seed, t, 11)).first
+              : tasks[t].train;
       test[t] = p.test_per_task > 0
                     ? data::split_rows(tasks[t].test, p.test_per_task, task_seed(0, t, 13)).first
                     : tasks[t].test;
@@ -153,7 +206,8 @@ BenchResult ContinualRunner::run() {
     anchor_rows = select_anchor_rows(train, p.anchors_per_task, seed);
     if (p.safety.enabled()) {
       auto pool = data::filter_classes(data.train, {p.safety.critical_class});
-      safety.probe_x = data::split_rows(pool, p.safety.probe_size, task_seed(seed, 0, 19)).first.images;
+      safety.probe_x =
+          data::split_rows(pool, p.safety.probe_size, task_seed(seed, 0, 19)).first.images;
     }
 
     // Model initialisation, drawn once per seed.
@@ -165,8 +219,9 @@ BenchResult ContinualRunner::run() {
     double pretrain_acc = std::nan("");
     if (p.pretrain_iterations > 0) {
       auto mlp = std::make_shared<models::MLPImpl>(sizes);
-      torch::optim::AdamW opt(mlp->parameters(),
-                              torch::optim::AdamWOptions(p.pretrain_lr).weight_decay(p.weight_decay));
+      torch::optim::AdamW opt(
+          mlp->parameters(),
+          torch::optim::AdamWOptions(p.pretrain_lr).weight_decay(p.weight_decay));
       data::BatchSampler sampler(data.train.size(), p.batch, task_seed(seed, -1, 23), true);
       for (int64_t it = 0; it < p.pretrain_iterations; ++it) {
         const auto idx = sampler.next();
@@ -189,8 +244,14 @@ BenchResult ContinualRunner::run() {
 
     for (size_t mi = 0; mi < p.methods.size(); ++mi) {
       const std::string& name = p.methods[mi];
+      if (stored[mi]) {
+        for (auto& cb : callbacks_) cb->run_finished(name, seed, *stored[mi]);
+        result.methods[mi].runs.push_back(std::move(*stored[mi]));
+        continue;
+      }
       auto opt_it = p.method_options.find(name);
-      auto method = make_method(name, opt_it == p.method_options.end() ? MethodOptions{} : opt_it->second, p);
+      auto method =
+          make_method(name, opt_it == p.method_options.end() ? MethodOptions{} : opt_it->second, p);
       SeedRun run;
       run.seed = seed;
       run.pretrain_accuracy = pretrain_acc;
@@ -216,7 +277,9 @@ BenchResult ContinualRunner::run() {
         const auto t0 = Clock::now();
         run.safety_steps.push_back(ctx.step);
         run.safety_rate.push_back(
-            violation_rate(logits_of(*ctx.model, safety.heldout_x), p.safety.forbidden_class));
+            violation_rate(masked_logits(logits_of(*ctx.model, safety.heldout_x), ctx.seen_mask),
+                           p.safety.forbidden_class));
+        run.safety_forbidden_seen.push_back(ctx.seen_mask[p.safety.forbidden_class].item<bool>());
         run.eval_seconds += since(t0);
       };
 
@@ -277,8 +340,9 @@ BenchResult ContinualRunner::run() {
         a.task = static_cast<int>(t);
         a.x = anchor_rows[t].images;
         a.y = anchor_rows[t].labels;
-        a.mask = p.scenario == Scenario::kClassIncremental ? ctx.seen_mask.clone()
-                                                           : class_mask(tasks[t].classes, num_classes);
+        a.mask = p.scenario == Scenario::kClassIncremental
+                     ? ctx.seen_mask.clone()
+                     : class_mask(tasks[t].classes, num_classes);
         {
           torch::NoGradGuard no_grad;
           a.logits = ctx.model->forward(a.x).detach();
@@ -291,7 +355,23 @@ BenchResult ContinualRunner::run() {
         method->end_task(ctx);
         run.wall_seconds += since(t0);
       }
+      if (ctx.safety) {
+        // The final model: the constraint on its own rows vs on unseen items,
+        // and whether it is safe only by never answering the forbidden class.
+        const auto te = Clock::now();
+        const int64_t f = p.safety.forbidden_class;
+        const auto probe_logits = logits_of(*ctx.model, safety.probe_x);
+        const auto heldout_logits = logits_of(*ctx.model, safety.heldout_x);
+        run.final_probe_violation = violation_rate(masked_logits(probe_logits, ctx.seen_mask), f);
+        run.final_probe_mass = forbidden_mass(probe_logits, f).item<double>();
+        run.final_heldout_mass = forbidden_mass(heldout_logits, f).item<double>();
+        if (forbidden_x.size(0) > 0)
+          run.final_forbidden_recall =
+              violation_rate(masked_logits(logits_of(*ctx.model, forbidden_x), ctx.seen_mask), f);
+        run.eval_seconds += since(te);
+      }
       run.duals = method->dual_traces();
+      if (store_) store_->save(p, name, run);
       for (auto& cb : callbacks_) cb->run_finished(name, seed, run);
       result.methods[mi].runs.push_back(std::move(run));
     }

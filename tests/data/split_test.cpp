@@ -99,6 +99,30 @@ TEST(SplitRows, ClipsAndRejectsNegative) {
   EXPECT_THROW(split_rows(d, -1, 1), InputError);
 }
 
+TEST(StratifiedSplit, TakesTheFractionOfEveryClassAndPartitionsTheRows) {
+  const auto d = toy(1000);  // 100 rows of each of 10 classes
+  const auto [val, train] = stratified_split(d, 0.1, 3);
+  EXPECT_EQ(val.size(), 100);
+  EXPECT_EQ(train.size(), 900);
+  for (int64_t c = 0; c < 10; ++c) EXPECT_EQ(val.labels.eq(c).sum().item<int64_t>(), 10) << c;
+  auto iv = row_ids(val), it = row_ids(train);
+  EXPECT_EQ(iv.size() + it.size(), 1000u);
+  for (auto i : iv) EXPECT_EQ(it.count(i), 0u);
+  const auto ids = val.images.select(1, 0).to(torch::kInt64).remainder(10);
+  EXPECT_TRUE(torch::equal(ids, val.labels));
+  // Seeded: same seed, same split; another seed, another one.
+  EXPECT_TRUE(torch::equal(stratified_split(d, 0.1, 3).first.images, val.images));
+  EXPECT_FALSE(torch::equal(stratified_split(d, 0.1, 4).first.images, val.images));
+}
+
+TEST(StratifiedSplit, SmallClassesKeepARowAndBadFractionsAreErrors) {
+  const auto d = toy(20);                                   // 2 rows per class
+  EXPECT_EQ(stratified_split(d, 0.1, 1).first.size(), 10);  // one per class
+  EXPECT_EQ(stratified_split(d, 0.0, 1).first.size(), 0);
+  EXPECT_THROW(stratified_split(d, 1.0, 1), InputError);
+  EXPECT_THROW(stratified_split(d, -0.1, 1), InputError);
+}
+
 TEST(TaskLogitMask, MarksTheTaskClasses) {
   auto m = task_logit_mask({2, 3}, 10);
   EXPECT_EQ(m.scalar_type(), torch::kBool);

@@ -1,12 +1,13 @@
 // Benchmark configs: valid files parse, every malformed input is an InputError
 // that names the problem; the checked-in configs parse.
-#include <gtest/gtest.h>
+#include "galt/train/config.h"
+
 #include <galt_paths.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "galt/error.h"
-#include "galt/train/config.h"
 #include "galt/train/runner.h"
 
 namespace galt::train {
@@ -61,7 +62,8 @@ TEST(Config, MalformedInputsAreInputErrors) {
   expect_error("[training]\niterations = 3", "missing table");
   expect_error("[benchmark]\ndataset = \"cifar\"", "\"cifar\" is not one of");
   expect_error("[benchmark]\nscenario = \"domain\"", "benchmark.scenario");
-  expect_error("[benchmark]\n[training]\niterations = \"many\"", "training.iterations: expected an integer");
+  expect_error("[benchmark]\n[training]\niterations = \"many\"",
+               "training.iterations: expected an integer");
   expect_error("[benchmark]\n[training]\niterations = 0", "below the minimum");
   expect_error("[benchmark]\n[training]\nlr = -1.0", "training.lr");
   expect_error("[benchmark]\n[training]\nitterations = 5", "unknown key");
@@ -70,6 +72,16 @@ TEST(Config, MalformedInputsAreInputErrors) {
   expect_error("[benchmark]\nseeds = [-1]", "non-negative");
   expect_error("[benchmark]\n[safety]\ncritical_class = 3", "needs both");
   expect_error("[benchmark]\n[methods.galt]\nrefresh_period = \"often\"", "expected a number");
+  expect_error("[benchmark]\n[training]\nvalidation_fraction = 1.0",
+               "training.validation_fraction");
+  expect_error("[benchmark]\n[training]\nvalidation_fraction = 0.0\nevaluate_on = \"validation\"",
+               "needs validation_fraction > 0");
+  expect_error("[benchmark]\n[training]\nevaluate_on = \"train\"", "training.evaluate_on");
+  expect_error("[benchmark]\n[tuning]\nseeds = [100]", "tuning.points");
+  expect_error("[benchmark]\n[tuning]\npoints = 2\n[tuning.grid.ewc]\nlambda = []",
+               "non-empty array");
+  expect_error("[benchmark]\n[tuning]\npoints = 2\nselect = \"best\"", "tuning.select");
+  expect_error("[benchmark]\ntuned = \"nowhere.toml\"", "galt bench tune");
 }
 
 TEST(Config, MissingFileIsInputError) {
@@ -103,7 +115,8 @@ TEST(Config, CheckedInConfigsParse) {
     const auto p = load_bench_config(f.path().string());
     for (const auto& m : p.methods) {
       auto it = p.method_options.find(m);
-      EXPECT_NO_THROW(make_method(m, it == p.method_options.end() ? MethodOptions{} : it->second, p));
+      EXPECT_NO_THROW(
+          make_method(m, it == p.method_options.end() ? MethodOptions{} : it->second, p));
     }
     ++n;
   }

@@ -138,6 +138,75 @@ TEST(Runner, AnchorsComeFromTrainingDataOnly) {
   }
 }
 
+// Rows identified by content: the smallest distance to any row of `other`.
+float nearest(const at::Tensor& rows, const at::Tensor& other) {
+  return torch::cdist(rows, other).amin(1).min().item<float>();
+}
+
+TEST(Runner, ValidationSplitIsDisjointFromTrainingMemoryProbeAndTest) {
+  const auto data = synthetic_data(40, 10);
+  auto p = tiny_protocol({"adamw"});
+  p.validation_fraction = 0.1;
+  const auto s = protocol_splits(data, p);
+  EXPECT_EQ(s.validation.size(), 40);  // 4 of each class's 40 training rows
+  EXPECT_EQ(s.data.train.size(), 360);
+  for (int64_t c = 0; c < 10; ++c) EXPECT_EQ(s.validation.labels.eq(c).sum().item<int64_t>(), 4);
+  EXPECT_GT(nearest(s.validation.images, s.data.train.images), 1.0f);  // not trained on
+  EXPECT_GT(nearest(s.validation.images, data.test.images), 1.0f);     // not test rows
+  EXPECT_TRUE(torch::equal(s.data.test.images, data.test.images));     // evaluation: test
+  // The memory and the probe come from the remaining training rows only.
+  const auto tasks = data::split_by_classes(s.data, 5, 2);
+  std::vector<data::Dataset> train;
+  for (const auto& t : tasks) train.push_back(t.train);
+  for (const auto& a : select_anchor_rows(train, 8, 0))
+    EXPECT_GT(nearest(a.images, s.validation.images), 1.0f);
+  // Tuning mode evaluates on the validation rows, trains on the same rows.
+  p.evaluate_on = EvalSplit::kValidation;
+  const auto v = protocol_splits(data, p);
+  EXPECT_TRUE(torch::equal(v.data.test.images, s.validation.images));
+  EXPECT_TRUE(torch::equal(v.data.train.images, s.data.train.images));
+  // The split does not depend on the run seed: no seed ever trains on it.
+  p.seeds = {7};
+  EXPECT_TRUE(torch::equal(protocol_splits(data, p).validation.images, s.validation.images));
+  p.validation_fraction = 0;
+  EXPECT_THROW(protocol_splits(data, p), InputError);
+}
+
+TEST(Runner, SafetyMetricsOfTheFinalModel) {
+  auto p = tiny_protocol({"adamw"}, 60);
+  ContinualRunner runner(p);
+  runner.set_data(synthetic_data());
+  const auto run = runner.run().methods[0].runs[0];
+  ASSERT_EQ(run.safety_rate.size(), run.safety_forbidden_seen.size());
+  // The forbidden class (9) arrives with the last task: every measurement
+  // before it is a structural 0 (the seen-class argmax cannot answer 9) and
+  // is left out of the time-average.
+  double sum = 0;
+  int n = 0;
+  for (size_t i = 0; i < run.safety_rate.size(); ++i) {
+    if (!run.safety_forbidden_seen[i]) {
+      EXPECT_EQ(run.safety_rate[i], 0.0);
+    } else {
+      sum += run.safety_rate[i];
+      ++n;
+    }
+  }
+  ASSERT_GT(n, 0);
+  EXPECT_LT(n, static_cast<int>(run.safety_rate.size()));
+  EXPECT_NEAR(run.mean_safety_violation(), sum / n, 1e-12);
+  for (double v : {run.final_probe_violation, run.final_forbidden_recall, run.final_probe_mass,
+                   run.final_heldout_mass}) {
+    EXPECT_TRUE(std::isfinite(v));
+    EXPECT_GE(v, 0.0);
+    EXPECT_LE(v, 1.0);
+  }
+  // Fine-tuning on the last task (classes 8, 9) files most items as 8 or 9:
+  // the forbidden class is recalled.
+  EXPECT_GT(run.final_forbidden_recall, 0.5) << "last-task accuracy " << run.acc_class_il[4][4];
+  EXPECT_NEAR(run.safety_generalisation_gap(),
+              run.final_safety_violation() - run.final_probe_violation, 1e-12);
+}
+
 TEST(Runner, NaNInTrainingIsAClearError) {
   auto data = synthetic_data();
   data.train.images[3][5] = std::nan("");

@@ -42,6 +42,14 @@ Dataset filter_classes(const Dataset& d, const std::vector<int64_t>& classes);
 /// always gives the same split. Throws galt::InputError if n < 0.
 std::pair<Dataset, Dataset> split_rows(const Dataset& d, int64_t n, uint64_t seed);
 
+/// A seeded, stratified split: from every class present in `d`, round(
+/// fraction · n_class) rows (at least one when the class has two or more
+/// rows and fraction > 0) go to the first set, the rest to the second; both
+/// keep the original row order and together hold every row exactly once.
+/// Used to carve the validation split out of each task's training data
+/// (DESIGN §8.1). Throws galt::InputError unless 0 ≤ fraction < 1.
+std::pair<Dataset, Dataset> stratified_split(const Dataset& d, double fraction, uint64_t seed);
+
 /// Bool mask [num_classes], true at `classes`: for task-incremental
 /// evaluation, logits.masked_fill(~mask, -inf) restricts the argmax to the
 /// task's classes. Throws galt::InputError for a class outside

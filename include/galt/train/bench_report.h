@@ -24,14 +24,33 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
-
 #include <string>
+#include <vector>
 
 #include "galt/train/runner.h"
 
 namespace galt::train {
 
 nlohmann::json bench_json(const BenchResult& r);
+
+/// The protocol as JSON (every setting; the run store fingerprints it).
+nlohmann::json protocol_json(const ProtocolConfig& p);
+/// One (method, seed) run as JSON (the "per_seed" entries), and back. The
+/// round trip keeps every field; seed_run_from_json throws galt::InputError
+/// for a missing or malformed field.
+nlohmann::json seed_run_json(const SeedRun& run, Scenario scenario);
+SeedRun seed_run_from_json(const nlohmann::json& j);
+
+/// `method` against every other method run on the same seeds: paired
+/// differences over seeds (metrics.h) of final average accuracy, learning
+/// accuracy, forgetting and — with a safety requirement — the final held-out
+/// violation and the forbidden class's recall. Empty unless `method` has ≥ 2 seeds.
+struct PairedComparison {
+  std::string metric, method, baseline;
+  PairedDifference difference;  ///< method − baseline
+};
+std::vector<PairedComparison> paired_comparisons(const BenchResult& r,
+                                                 const std::string& method = "galt");
 /// One row per method: final avg acc, forgetting, BWT, safety violation,
 /// local-step fraction, wall seconds (mean ± std over the seeds).
 std::string bench_markdown(const BenchResult& r);

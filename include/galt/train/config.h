@@ -12,7 +12,8 @@
 //
 //   [model]      kind = "mlp" | "lora_mlp", hidden = [400, 400], lora_rank, lora_alpha
 //   [training]   iterations, batch, lr, weight_decay, pretrain_iterations, pretrain_lr,
-//                eval_every, test_per_task, train_per_task
+//                eval_every, test_per_task, train_per_task,
+//                validation_fraction (0.1), evaluate_on ("test" | "validation")
 //   [memory]     anchors_per_task, anchor_margin, constraint_batch
 //   [safety]     critical_class, forbidden_class, epsilon, probe_size
 //                (omit the table for no safety requirement)

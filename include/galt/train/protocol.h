@@ -32,9 +32,14 @@ const char* to_string(Scenario s);
 /// where p is the softmax over the model's whole head (all classes, also
 /// those not trained yet: an untrained logit is still a possible answer).
 /// The probe set is `probe_size` items of the critical class drawn from the
-/// TRAINING split. The reported violation rate is measured on HELD-OUT items
-/// (every test item of the critical class, never used in training): the share
-/// whose argmax over the whole head is the forbidden class.
+/// TRAINING split (inside the memory budget: a config that has a probe
+/// lowers anchors_per_task to keep the total). The reported violation rate is
+/// measured on HELD-OUT items (every item of the critical class in the
+/// evaluation split, never used in training): the share whose argmax over the
+/// classes seen so far is the forbidden class — the prediction the scenario
+/// makes (DESIGN §8). The same rate on the probe rows, minus the held-out one,
+/// is the constraint's generalisation gap; the forbidden class's recall shows
+/// whether a model is "safe" only by never answering it.
 struct SafetySpec {
   int64_t critical_class = -1;   ///< −1: no safety requirement
   int64_t forbidden_class = -1;  ///< the answer a critical item must never get
@@ -47,9 +52,33 @@ struct SafetySpec {
 /// method documents its keys and defaults and rejects unknown ones.
 using MethodOptions = std::map<std::string, double>;
 
+/// Which split the accuracy matrix and the held-out safety items come from
+/// (DESIGN §8.1): settings are chosen on kValidation, on selection seeds that
+/// are never reported; the reported numbers are kTest with frozen settings.
+enum class EvalSplit {
+  kTest,        ///< the dataset's test split (reported numbers)
+  kValidation,  ///< the validation split carved from the training data (tuning)
+};
+
+const char* to_string(EvalSplit s);
+
+/// How the methods' settings are chosen on validation data: the [tuning]
+/// table of a benchmark config (tuning.h has the functions and the layout).
+struct TuningSpec {
+  int tasks = 0;                        ///< first tasks of the sequence (0: all)
+  int64_t iterations = 0;               ///< per task (0: the protocol's)
+  std::vector<uint64_t> seeds = {100};  ///< selection seeds, never reported
+  int points = 0;                       ///< grid points per method (0: no [tuning] table)
+  std::string select = "accuracy";      ///< "accuracy" | "safe_accuracy"
+  double violation_max = 0.05;
+  /// method → key → values (the product of the lists is the method's grid).
+  std::map<std::string, std::map<std::string, std::vector<double>>> grid;
+  bool enabled() const { return points > 0; }
+};
+
 /// One protocol: data, model, training schedule, memory budget, safety.
 struct ProtocolConfig {
-  std::string name = "continual";  ///< label in reports
+  std::string name = "continual";   ///< label in reports
   std::string dataset = "fashion";  ///< "fashion" (Fashion-MNIST) | "mnist" (reduced MNIST)
   Scenario scenario = Scenario::kClassIncremental;
   int tasks = 5;             ///< number of contexts
@@ -64,8 +93,8 @@ struct ProtocolConfig {
 
   int64_t iterations = 2000;  ///< training iterations (mini-batches) per task
   int64_t batch = 128;
-  double lr = 1e-3;            ///< AdamW learning rate, every method
-  double weight_decay = 0.0;   ///< AdamW decoupled weight decay (0: Adam, DESIGN §8)
+  double lr = 1e-3;           ///< AdamW learning rate, every method
+  double weight_decay = 0.0;  ///< AdamW decoupled weight decay (0: Adam, DESIGN §8)
   /// Iterations of AdamW on all classes before the first task (the reference
   /// protocol, §5a); 0: no pretraining. With pretraining every class counts as
   /// seen from the start (the class-incremental argmax covers all classes).
@@ -95,10 +124,25 @@ struct ProtocolConfig {
   /// Training rows per task used (0: all; a seeded subset otherwise). Only
   /// tests and the demo lower it.
   int64_t train_per_task = 0;
+  /// Share of every class's TRAINING rows held out as the validation split
+  /// (seeded by a fixed seed, the same for every run seed; stratified by
+  /// class, so each task loses the same share of each of its classes). The
+  /// held-out rows are never trained on, stored in memory or used as a probe
+  /// — in either evaluation mode, so tuning and reporting train on the same
+  /// rows. 0: no validation split (then evaluate_on must be kTest).
+  double validation_fraction = 0.1;
+  /// Where the accuracy matrix and the held-out safety items come from.
+  EvalSplit evaluate_on = EvalSplit::kTest;
 
   std::vector<uint64_t> seeds = {0};
   std::vector<std::string> methods = {"galt", "adamw"};
-  std::map<std::string, MethodOptions> method_options;  ///< [methods.<name>]
+  std::map<std::string, MethodOptions> method_options;  ///< [methods.<name>] and the tuned file's
+  /// The grids (not a run setting: runs are fingerprinted without it).
+  TuningSpec tuning;
+  /// The tuned file the config names ("" if none), as given and as resolved,
+  /// and the values it set (already merged into method_options).
+  std::string tuned_file;
+  std::map<std::string, MethodOptions> tuned_options;
 };
 
 }  // namespace galt::train

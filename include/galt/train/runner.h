@@ -11,7 +11,10 @@
 // trains a deep copy. Task t's batches come from a BatchSampler seeded with
 // (s, t); its anchors are a seeded subset of its training rows, chosen by
 // (s, t) — identical for every method (each method's own model supplies the
-// frozen output distribution). Evaluation uses only the test split.
+// frozen output distribution). A fixed, stratified validation split
+// (protocol.validation_fraction of every class's training rows) is removed
+// from training; evaluation uses the test split, or that validation split
+// when protocol.evaluate_on says so (tuning, DESIGN §8.1).
 #pragma once
 
 #include <cstdint>
@@ -23,13 +26,23 @@
 #include <vector>
 
 #include "galt/data/dataset.h"
+#include "galt/report/provenance.h"
+#include "galt/solve/compute_counters.h"
 #include "galt/train/continual_method.h"
 #include "galt/train/metrics.h"
-#include "galt/report/provenance.h"
 #include "galt/train/protocol.h"
-#include "galt/solve/compute_counters.h"
 
 namespace galt::train {
+
+/// The rows a protocol trains and evaluates on: data.train is the training
+/// split without the validation rows (everything a method may train on,
+/// store in memory or use as a probe); data.test is the evaluation split —
+/// the test split, or the validation rows when p.evaluate_on says so.
+struct ProtocolSplits {
+  data::TrainTest data;
+  data::Dataset validation;  ///< empty when p.validation_fraction is 0
+};
+ProtocolSplits protocol_splits(const data::TrainTest& data, const ProtocolConfig& p);
 
 /// The anchor rows of every task for one seed: a seeded subset of
 /// `anchors_per_task` rows of each task's TRAINING split (the runner's own
@@ -42,9 +55,25 @@ struct SeedRun {
   uint64_t seed = 0;
   AccuracyMatrix acc_task_il;   ///< R[i][j], task-incremental evaluation
   AccuracyMatrix acc_class_il;  ///< R[i][j], class-incremental evaluation
-  /// Held-out safety violation rate over training (steps: training steps done).
+  /// Held-out safety violation rate over training (steps: training steps
+  /// done): share of the evaluation split's critical items whose argmax over
+  /// the classes seen at that step is the forbidden class.
   std::vector<int64_t> safety_steps;
   std::vector<double> safety_rate;
+  /// Per measurement: had training on the forbidden class begun? Before it,
+  /// the seen-class argmax cannot answer it and the rate is a structural 0.
+  std::vector<bool> safety_forbidden_seen;
+  /// The final model (after the last task), argmax over the classes seen:
+  double final_probe_violation = std::numeric_limits<double>::quiet_NaN();  ///< on the probe rows
+  double final_forbidden_recall =
+      std::numeric_limits<double>::quiet_NaN();  ///< forbidden items answered as such
+  /// The safety constraint's raw value (mean whole-head probability of the
+  /// forbidden class) of the final model on the probe rows and on the held-out items.
+  double final_probe_mass = std::numeric_limits<double>::quiet_NaN();
+  double final_heldout_mass = std::numeric_limits<double>::quiet_NaN();
+  /// The commit the run was made with (the run store records it; empty for a
+  /// run made in this process).
+  std::string commit;
   std::vector<EdgeTrace> duals;
   ComputeCounters counters;
   double wall_seconds = 0.0;  ///< training only (begin/train_step/end_task)
@@ -55,9 +84,17 @@ struct SeedRun {
   const AccuracyMatrix& headline(Scenario s) const {
     return s == Scenario::kTaskIncremental ? acc_task_il : acc_class_il;
   }
-  /// Time-average of the held-out violation rate (NaN without safety).
+  /// Time-average of the held-out violation rate over the measurements after
+  /// the forbidden class was first trained (NaN without safety).
   double mean_safety_violation() const;
+  /// The final model's held-out violation rate (NaN without safety).
   double final_safety_violation() const;
+  /// final_safety_violation − final_probe_violation: how much worse the
+  /// constraint holds on unseen items than on its own rows (> 0: it does not
+  /// generalise).
+  double safety_generalisation_gap() const {
+    return final_safety_violation() - final_probe_violation;
+  }
 };
 
 struct MethodResult {
@@ -71,6 +108,9 @@ struct BenchResult {
   /// runner leaves it empty).
   report::Provenance provenance;
   std::vector<MethodResult> methods;
+  /// Rows of each task in the evaluation split (test or validation): the
+  /// standard error of an accuracy p on n rows is √(p(1−p)/n).
+  std::vector<int64_t> eval_rows_per_task;
   double total_seconds = 0.0;
 };
 
@@ -91,12 +131,27 @@ class RunCallback {
   virtual void run_finished(const std::string& method, uint64_t seed, const SeedRun& run) {}
 };
 
+/// Where finished (method, seed) runs are kept, so that a killed benchmark
+/// resumes from them (run_store.h has the directory implementation). load()
+/// returns a run only if it was made under the same protocol and options.
+class RunStore {
+ public:
+  virtual ~RunStore() = default;
+  virtual std::optional<SeedRun> load(const ProtocolConfig& p, const std::string& method,
+                                      uint64_t seed) = 0;
+  /// Called once per finished run, before the run_finished callbacks; may
+  /// stamp the run (its commit), which the result then keeps.
+  virtual void save(const ProtocolConfig& p, const std::string& method, SeedRun& run) = 0;
+};
+
 class ContinualRunner {
  public:
   explicit ContinualRunner(ProtocolConfig protocol);
 
   /// Uses these data instead of loading protocol.dataset (tests, tiny runs).
   void set_data(data::TrainTest data);
+  /// Finished runs are saved to and taken from `store` (null: none).
+  void set_run_store(std::shared_ptr<RunStore> store);
   /// Hooks called during run() (progress output, logging).
   void add_callback(std::shared_ptr<RunCallback> callback);
 
@@ -114,6 +169,7 @@ class ContinualRunner {
   ProtocolConfig protocol_;
   std::optional<data::TrainTest> data_;
   std::vector<std::shared_ptr<RunCallback>> callbacks_;
+  std::shared_ptr<RunStore> store_;
 };
 
 }  // namespace galt::train

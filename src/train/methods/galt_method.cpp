@@ -37,12 +37,14 @@
 // "galt_local" (0: keep the radius fixed), lagrangian_metric 1 (Adam's second
 // moment tracks the Lagrangian gradient), trace_every 50, anchor_groups 1
 // (retention edges per task), memory_rho_max 1 (ceiling of the retention
-// edges' ρ; the safety edge keeps rho_max), refresh_rows (rows per anchor set
+// edges' ρ; the safety edge keeps rho_max), memory_rho_ramp 0 (1: that
+// ceiling rises from rho_init to memory_rho_max over each task), refresh_rows (rows per anchor set
 // and probe at a refresh; default the protocol's constraint_batch; 0: all
 // rows), refresh_every 1 (without local steps: refresh the edges every this
 // many steps, linearised in between), fused 1 (BlockStepOptions::fused).
 #include <torch/torch.h>
 
+#include <cmath>
 #include <optional>
 
 #include "galt/error.h"
@@ -80,6 +82,12 @@ class GaltMethod : public ContinualMethod {
     // retention edge leaves no room for the next task. The safety edge keeps
     // the optimizer's ceiling (hard admissibility, DESIGN §6).
     memory_rho_max_ = r.positive("memory_rho_max", 1.0);
+    // memory_rho_ramp 1: the retention edges' ceiling rises geometrically
+    // over each task, from rho_init at its first step to memory_rho_max at
+    // its last (and starts low again at the next task): soft while the new
+    // task is learnt, stiff by the time it ends, whatever the task length
+    // (the results issue, §5).
+    memory_ramp_ = r.positive("memory_rho_ramp", 0, true) > 0;
     forward_.tol = r.positive("fwd_tol", 0.05);
     forward_.probe_rows = static_cast<int64_t>(r.positive("fwd_probe", 64));
     local_ = r.positive("local_steps", pipelined ? 1 : 0, true) > 0;
@@ -140,7 +148,8 @@ class GaltMethod : public ContinualMethod {
     solver.trust.adaptive = adaptive_trust_;
     solver.block.lagrangian_metric = lagrangian_metric_;
     solver.block.fused = fused_;
-    opt_ = std::make_unique<Optimizer>(std::move(groups), OptimizerOptions(ctx.protocol->lr), solver);
+    opt_ =
+        std::make_unique<Optimizer>(std::move(groups), OptimizerOptions(ctx.protocol->lr), solver);
 
     schedule_ = std::make_shared<RefreshSchedule>(
         RefreshOptions{.period = local_ ? period_ : refresh_every_, .trigger = trigger_});
@@ -202,6 +211,7 @@ class GaltMethod : public ContinualMethod {
       ++c.local_steps;
     }
     ++c.steps;
+    if (memory_ramp_) ramp_memory_ceilings(ctx);
     opt_->step();
     // Forward-consistency edges were evaluated through their block only.
     if (forward_edges_) {
@@ -214,10 +224,27 @@ class GaltMethod : public ContinualMethod {
 
  private:
   void add_linearised(ConstraintEdge e) {
-    if (e.channel == Channel::kMemory) e.rho_max = std::max(memory_rho_max_, rho_init_);
+    const bool memory = e.channel == Channel::kMemory;
+    if (memory) e.rho_max = std::max(memory_rho_max_, rho_init_);
     // Feasible (C = 0, inactive) until the first refresh.
     e.message = linearised_->track(e.name, e.margin, optimizer_tensors_);
-    opt_->add_constraint(std::move(e));
+    const EdgeId id = opt_->add_constraint(std::move(e));
+    if (memory) memory_edges_.push_back(id);
+  }
+
+  // The ramped ceiling of the retention edges at this step of the task
+  // (memory_rho_ramp): rho_init · (memory_rho_max / rho_init)^progress.
+  void ramp_memory_ceilings(const TrainingContext& ctx) {
+    const int64_t per_task = std::max<int64_t>(ctx.protocol->iterations, 1);
+    const double progress = static_cast<double>(ctx.step % per_task) /
+                            static_cast<double>(std::max<int64_t>(per_task - 1, 1));
+    const double hi = std::max(memory_rho_max_, rho_init_);
+    const double ceiling = rho_init_ * std::pow(hi / rho_init_, progress);
+    for (const EdgeId id : memory_edges_) {
+      auto& d = opt_->duals().dual(id);
+      d.rho_max = ceiling;
+      d.rho = std::min(d.rho, ceiling);
+    }
   }
 
   // Fresh values and Jacobians of the protocol's edges (one forward, one
@@ -244,6 +271,8 @@ class GaltMethod : public ContinualMethod {
   std::string name_;
   int64_t period_;
   double trigger_, rho_init_, growth_, rho_max_, memory_rho_max_, trust_radius_;
+  bool memory_ramp_ = false;
+  std::vector<EdgeId> memory_edges_;
   int rule_;
   int groups_;
   int64_t trace_every_, refresh_rows_;
