@@ -10,6 +10,8 @@ namespace galt::train {
 namespace {
 using Factory = std::unique_ptr<ContinualMethod> (*)(const MethodOptions&, const ProtocolConfig&);
 const std::vector<std::pair<std::string, Factory>>& registry() {
+  // One method per line.
+  // clang-format off
   static const std::vector<std::pair<std::string, Factory>> r = {
       {"galt", make_galt},
       {"galt_local", make_galt_local},
@@ -19,8 +21,12 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"si", make_si},
       {"agem", make_agem},
       {"replay", make_replay},
+      {"er_kd", make_er_kd},
+      {"derpp", make_derpp},
+      {"joint", make_joint},
       {"lagrangian_gda", make_lagrangian_gda},
   };
+  // clang-format on
   return r;
 }
 }  // namespace

@@ -41,6 +41,18 @@ at::Tensor rows_of(const at::Tensor& t, const at::Tensor& idx) {
   return idx.defined() ? t.index_select(0, idx) : t;
 }
 
+// The drawn rows as a list (every row of `n` when the draw is undefined).
+std::vector<int64_t> row_list(const at::Tensor& idx, int64_t n) {
+  std::vector<int64_t> out;
+  if (!idx.defined()) {
+    for (int64_t i = 0; i < n; ++i) out.push_back(i);
+    return out;
+  }
+  const auto c = idx.contiguous();
+  out.assign(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+  return out;
+}
+
 }  // namespace
 
 std::string retention_edge_name(int task, int group, int groups) {
@@ -51,21 +63,22 @@ int retention_group_count(const AnchorSet& a, int anchor_groups) {
   return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(anchor_groups, a.x.size(0))));
 }
 
-std::vector<ConstraintEdge> protocol_constraint_edges(const TrainingContext& ctx,
-                                                      int anchor_groups) {
+std::vector<ConstraintEdge> protocol_constraint_edges(const TrainingContext& ctx, int anchor_groups,
+                                                      ConstraintSelection select) {
   std::vector<ConstraintEdge> out;
-  for (const auto& a : *ctx.anchors) {
-    const int groups = retention_group_count(a, anchor_groups);
-    for (int g = 0; g < groups; ++g) {
-      ConstraintEdge e;
-      e.name = retention_edge_name(a.task, g, groups);
-      e.channel = Channel::kMemory;
-      e.sense = Sense::kInequality;
-      e.margin = ctx.protocol->anchor_margin;
-      out.push_back(std::move(e));
+  if (select.retention)
+    for (const auto& a : *ctx.anchors) {
+      const int groups = retention_group_count(a, anchor_groups);
+      for (int g = 0; g < groups; ++g) {
+        ConstraintEdge e;
+        e.name = retention_edge_name(a.task, g, groups);
+        e.channel = Channel::kMemory;
+        e.sense = Sense::kInequality;
+        e.margin = ctx.protocol->anchor_margin;
+        out.push_back(std::move(e));
+      }
     }
-  }
-  if (ctx.safety) {
+  if (ctx.safety && select.safety) {
     ConstraintEdge e;
     e.name = "safety";
     e.channel = Channel::kSafety;
@@ -89,9 +102,9 @@ ConstraintRows draw_constraint_rows(const TrainingContext& ctx, int64_t rows_per
 }
 
 EdgeFamily protocol_constraint_family(const TrainingContext& ctx, int64_t rows_per_set,
-                                      int anchor_groups) {
+                                      int anchor_groups, ConstraintSelection select) {
   EdgeFamily fam;
-  fam.edges = protocol_constraint_edges(ctx, anchor_groups);
+  fam.edges = protocol_constraint_edges(ctx, anchor_groups, select);
   if (fam.edges.empty()) {
     fam.values = [] { return torch::zeros({0}); };
     return fam;
@@ -100,7 +113,9 @@ EdgeFamily protocol_constraint_family(const TrainingContext& ctx, int64_t rows_p
   // The batch, edge by edge: each anchor set's drawn rows cut into its
   // groups (consecutive), then the probe's drawn rows.
   std::vector<at::Tensor> xs, targets, masks;
-  for (size_t s = 0; s < ctx.anchors->size(); ++s) {
+  std::vector<std::vector<int64_t>> indices;  // per edge, for the observer
+  const bool observed = static_cast<bool>(ctx.constraint_observer);
+  for (size_t s = 0; select.retention && s < ctx.anchors->size(); ++s) {
     const auto& a = (*ctx.anchors)[s];
     const auto ax = rows_of(a.x, drawn.anchors[s]);
     const auto at = rows_of(a.target, drawn.anchors[s]);
@@ -112,29 +127,33 @@ EdgeFamily protocol_constraint_family(const TrainingContext& ctx, int64_t rows_p
           std::to_string(a.task) + "'s anchors for " + std::to_string(groups) +
           " retention groups; draw at least one row per group (raise the rows per "
           "set, e.g. [memory] constraint_batch or refresh_rows, or lower anchor_groups)");
+    const auto ids = observed ? row_list(drawn.anchors[s], a.x.size(0)) : std::vector<int64_t>{};
     for (int g = 0; g < groups; ++g) {
       const int64_t lo = n * g / groups, hi = n * (g + 1) / groups;
       xs.push_back(ax.narrow(0, lo, hi - lo));
       targets.push_back(at.narrow(0, lo, hi - lo));
       masks.push_back(ctx.retention_mask(a));
       fam.rows.push_back(hi - lo);
+      if (observed) indices.emplace_back(ids.begin() + lo, ids.begin() + hi);
     }
   }
   int64_t forbidden = -1;
-  if (ctx.safety) {
+  if (ctx.safety && select.safety) {
     xs.push_back(rows_of(ctx.safety->probe_x, drawn.probe));
     fam.rows.push_back(xs.back().size(0));
     forbidden = ctx.safety->spec.forbidden_class;
+    if (observed) indices.push_back(row_list(drawn.probe, ctx.safety->probe_x.size(0)));
   }
   const at::Tensor x = torch::cat(xs);
   ConstraintObservation seen;
-  if (ctx.constraint_observer) {
+  if (observed) {
     seen.step = ctx.step;
     for (const auto& e : fam.edges) {
       seen.names.push_back(e.name);
       seen.margins.push_back(e.margin);
     }
     seen.rows = fam.rows;
+    seen.row_indices = std::move(indices);
   }
   fam.values = [model = ctx.model, x, rows = fam.rows, targets, masks, forbidden,
                 observer = ctx.constraint_observer, seen]() {

@@ -1,6 +1,7 @@
 // The protocol's constraint set (protocol_constraints.h): its edges, its row
-// draw (a function of run seed and step only), the per-example trick on its
-// family, and — through TrainingContext::constraint_observer — that GALT,
+// draw (a function of run seed and step only), the selection of its edges
+// (the same rows and values whatever else is selected), the per-example trick
+// on its family, and — through TrainingContext::constraint_observer — that GALT,
 // Lagrangian GDA and the soft penalty all see the same constraint values on
 // the same rows at the same step.
 #include "galt/train/protocol_constraints.h"
@@ -138,6 +139,50 @@ TEST(ProtocolConstraints, EveryConstraintMethodSeesTheSameValuesOnTheSameRows) {
   ASSERT_EQ(soft.size(), 1u);
   EXPECT_NE(gda[0].values, want.values);
   EXPECT_EQ(gda[0].values, soft[0].values);
+}
+
+TEST(ProtocolConstraints, SelectionKeepsEachEdgesRowsAndValue) {
+  Scene s;
+  ComputeCounters counters;
+  std::vector<ConstraintObservation> seen;
+  auto ctx = s.context(&s.anchors, &counters, 7);
+  ctx.constraint_observer = [&](const ConstraintObservation& o) { seen.push_back(o); };
+  const auto all = protocol_constraint_family(ctx, s.p.constraint_batch);
+  const auto safety_only =
+      protocol_constraint_family(ctx, s.p.constraint_batch, 1, {.retention = false});
+  const auto retention_only =
+      protocol_constraint_family(ctx, s.p.constraint_batch, 1, {.safety = false});
+  ASSERT_EQ(safety_only.edges.size(), 1u);
+  EXPECT_EQ(safety_only.edges[0].name, "safety");
+  ASSERT_EQ(retention_only.edges.size(), 2u);
+  EXPECT_EQ(retention_only.edges[1].name, "retain_task1");
+  const auto v = all.values();
+  const auto vs = safety_only.values();
+  const auto vr = retention_only.values();
+  ASSERT_EQ(seen.size(), 3u);
+  // The same rows (the observed indices are draw_constraint_rows's) and the
+  // same values, whatever else the family holds.
+  const auto drawn = draw_constraint_rows(ctx, s.p.constraint_batch);
+  auto list = [](const at::Tensor& t) {
+    return std::vector<int64_t>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+  };
+  EXPECT_EQ(seen[0].row_indices,
+            (std::vector<std::vector<int64_t>>{list(drawn.anchors[0]), list(drawn.anchors[1]),
+                                               list(drawn.probe)}));
+  EXPECT_EQ(seen[1].row_indices, std::vector<std::vector<int64_t>>{list(drawn.probe)});
+  EXPECT_EQ(seen[2].row_indices,
+            (std::vector<std::vector<int64_t>>{list(drawn.anchors[0]), list(drawn.anchors[1])}));
+  EXPECT_EQ(seen[1].names, std::vector<std::string>{"safety"});
+  EXPECT_NEAR(vs[0].item<double>(), v[2].item<double>(), 1e-7);
+  EXPECT_NEAR(vr[0].item<double>(), v[0].item<double>(), 1e-7);
+  EXPECT_NEAR(vr[1].item<double>(), v[1].item<double>(), 1e-7);
+  // Anchor groups cut a set's drawn rows into consecutive pieces.
+  seen.clear();
+  protocol_constraint_family(ctx, s.p.constraint_batch, 2, {.safety = false}).values();
+  ASSERT_EQ(seen.size(), 1u);
+  const auto a0 = list(drawn.anchors[0]);
+  EXPECT_EQ(seen[0].row_indices[0], std::vector<int64_t>(a0.begin(), a0.begin() + 2));
+  EXPECT_EQ(seen[0].row_indices[1], std::vector<int64_t>(a0.begin() + 2, a0.end()));
 }
 
 TEST(ProtocolConstraints, EdgesCarryTheProtocolsChannelsLayersAndMargins) {

@@ -1,5 +1,6 @@
-// EWC/SI penalties vanish at their anchor point; the A-GEM projection leaves
-// no negative dot product with the reference gradient.
+// EWC/SI penalties vanish at their anchor point; the A-GEM projection of an
+// update leaves no ascent direction on the memory loss; the ER + KD
+// distillation term is the tempered KL over the anchor's classes.
 #include "train/methods/regularizers.h"
 
 #include <gtest/gtest.h>
@@ -27,21 +28,48 @@ TEST(Regularizers, QuadraticPenaltyIsZeroAtTheAnchor) {
   EXPECT_EQ(detail::quadratic_penalty(params, anchor, {}).item<double>(), 0.0);
 }
 
-TEST(Regularizers, AgemProjectionMakesTheDotProductNonNegative) {
+TEST(Regularizers, AgemUpdateProjectionLeavesNoAscentOnTheMemoryLoss) {
   torch::manual_seed(1);
   int projected = 0;
   for (int i = 0; i < 50; ++i) {
-    const auto g = torch::randn({20}, torch::kDouble), ref = torch::randn({20}, torch::kDouble);
-    const auto out = detail::agem_project(g, ref);
-    EXPECT_GE(torch::dot(out, ref).item<double>(), -1e-10);
-    if (torch::dot(g, ref).item<double>() < 0) {
+    const auto d = torch::randn({20}, torch::kDouble), ref = torch::randn({20}, torch::kDouble);
+    const auto out = detail::agem_project_update(d, ref);
+    EXPECT_LE(torch::dot(out, ref).item<double>(), 1e-10);
+    if (torch::dot(d, ref).item<double>() > 0) {
       ++projected;
       EXPECT_NEAR(torch::dot(out, ref).item<double>(), 0.0, 1e-10);
+      // Only the component along g_ref is removed.
+      EXPECT_TRUE(torch::allclose(out - d, (out - d).dot(ref) / ref.dot(ref) * ref));
     } else {
-      EXPECT_TRUE(torch::equal(out, g));
+      EXPECT_TRUE(torch::equal(out, d));
     }
   }
   EXPECT_GT(projected, 0);
+  EXPECT_LT(projected, 50);
+}
+
+TEST(Regularizers, DistillationKLIsZeroAtTheStoredLogitsAndIgnoresMaskedClasses) {
+  torch::manual_seed(4);
+  const auto stored = torch::randn({6, 10});
+  auto mask = torch::zeros({10}, torch::kBool);
+  mask.narrow(0, 0, 4).fill_(true);
+  EXPECT_NEAR(detail::distillation_kl(stored, stored, mask, 2.0).item<double>(), 0.0, 1e-6);
+  // Classes outside the mask do not count; inside, moving away raises it.
+  auto outside = stored.clone();
+  outside.narrow(1, 4, 6).add_(10.0);
+  EXPECT_NEAR(detail::distillation_kl(outside, stored, mask, 2.0).item<double>(), 0.0, 1e-6);
+  auto inside = stored.clone();
+  inside.select(1, 0).add_(3.0);
+  const double kd = detail::distillation_kl(inside, stored, mask, 2.0).item<double>();
+  EXPECT_GT(kd, 0.05);
+  // It is T²·KL of the tempered softmaxes, computed here by hand for row 0.
+  const auto p = torch::softmax(stored.narrow(1, 0, 4) / 2.0, 1);
+  const auto q = torch::softmax(inside.narrow(1, 0, 4) / 2.0, 1);
+  const double by_hand = 4.0 * (p * (p.log() - q.log())).sum(1).mean().item<double>();
+  EXPECT_NEAR(kd, by_hand, 1e-5);
+  // A per-row mask [n, C] gives the same as the shared one.
+  const auto rows = mask.unsqueeze(0).expand({6, 10});
+  EXPECT_NEAR(detail::distillation_kl(inside, stored, rows, 2.0).item<double>(), kd, 1e-7);
 }
 
 TEST(Constraints, TaskIncrementalLossMaskIsTheRowsOwnTask) {

@@ -39,6 +39,10 @@ struct ConstraintObservation {
   std::vector<double> values;      ///< raw values (before the margins)
   std::vector<double> margins;     ///< C_e = values[e] − margins[e]
   std::vector<int64_t> rows;       ///< rows of the batch behind each edge
+  /// Per edge: which rows of its set (anchor set or safety probe) it was
+  /// evaluated on, ascending — draw_constraint_rows's draw, cut into the
+  /// set's anchor groups. Tests compare them across methods.
+  std::vector<std::vector<int64_t>> row_indices;
 };
 
 /// What a method sees while it trains.

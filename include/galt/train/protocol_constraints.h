@@ -27,14 +27,26 @@ std::string retention_edge_name(int task, int group, int groups);
 /// asked for: at most one per anchor row, at least one.
 int retention_group_count(const AnchorSet& a, int anchor_groups);
 
+/// Which of the protocol's constraints an edge list or family holds. GALT,
+/// Lagrangian GDA and the soft penalty take both; the loss-based baselines'
+/// safety penalty (the "safety from birth" track, DESIGN §6, §8) takes the
+/// safety edge only — retention is their own mechanism's job (replay,
+/// distillation, EWC, ...).
+struct ConstraintSelection {
+  bool retention = true;  ///< the retention edges of the finished tasks
+  bool safety = true;     ///< the safety edge, when the protocol has a probe
+};
+
 /// The protocol's constraint edges at this point of the run, in family
 /// order: for each anchor set of ctx.anchors, its retention edges
 /// (channel kMemory, inequality, margin protocol.anchor_margin); then, when
 /// the protocol has a safety probe, "safety" (channel kSafety, layer 0 — hard
 /// admissibility, DESIGN §6 — margin spec.epsilon). They touch every block and
 /// carry no closure: a family (below) or the caller supplies the values.
+/// `select` leaves out the kinds it does not ask for.
 std::vector<ConstraintEdge> protocol_constraint_edges(const TrainingContext& ctx,
-                                                      int anchor_groups = 1);
+                                                      int anchor_groups = 1,
+                                                      ConstraintSelection select = {});
 
 /// Rows drawn from each anchor set and from the safety probe.
 struct ConstraintRows {
@@ -61,7 +73,9 @@ ConstraintRows draw_constraint_rows(const TrainingContext& ctx, int64_t rows_per
 /// trick. The answer sets (ctx.retention_mask) are taken when the family is
 /// built. Each values() call reports to ctx.constraint_observer when set.
 /// No edges (and a values() of [0]) before the first constraint exists.
+/// `select` as for protocol_constraint_edges; a selected edge is evaluated on
+/// the same rows whatever else is selected (each set has its own draw).
 EdgeFamily protocol_constraint_family(const TrainingContext& ctx, int64_t rows_per_set,
-                                      int anchor_groups = 1);
+                                      int anchor_groups = 1, ConstraintSelection select = {});
 
 }  // namespace galt::train

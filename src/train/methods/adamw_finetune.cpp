@@ -1,6 +1,9 @@
-// AdamW fine-tuning: the task loss only, no memory, no constraints — the
-// lower bound every continual method must beat (DESIGN §8).
-// Options: none.
+// AdamW fine-tuning ("none" in the continual-learning literature): the task
+// loss only, no memory, no retention term — the lower bound every continual
+// method must beat (DESIGN §8). In the safety track (a [safety] table) the
+// safety penalty (detail::safety_penalty, DESIGN §6, §8) is added from the
+// first step, as for every loss-based method.
+// Options ([methods.adamw]): safety_beta 1.0 (0: no safety penalty).
 #include <torch/torch.h>
 
 #include "train/methods/method_common.h"
@@ -12,7 +15,11 @@ namespace {
 
 class AdamWFinetune : public ContinualMethod {
  public:
-  explicit AdamWFinetune(const MethodOptions& o) { detail::OptionReader("adamw", o).finish(); }
+  explicit AdamWFinetune(const MethodOptions& o) {
+    detail::OptionReader r("adamw", o);
+    safety_beta_ = r.positive("safety_beta", detail::kSafetyBeta, true);
+    r.finish();
+  }
   std::string name() const override { return "adamw"; }
   void begin(TrainingContext& ctx) override {
     opt_ = std::make_unique<torch::optim::AdamW>(detail::trainable_parameters(*ctx.model),
@@ -22,10 +29,15 @@ class AdamWFinetune : public ContinualMethod {
     opt_->zero_grad();
     auto loss = detail::task_loss(ctx, x, y);
     check_finite_loss(loss, "task loss");
+    if (const auto s = detail::safety_penalty(ctx, safety_beta_); s.defined()) {
+      loss = loss + s;
+      check_finite_loss(loss, "safety-penalised loss");
+    }
     detail::backward_and_step(ctx, loss, *opt_);
   }
 
  private:
+  double safety_beta_;
   std::unique_ptr<torch::optim::AdamW> opt_;
 };
 

@@ -1,9 +1,22 @@
-// A-GEM (Chaudhry et al., 2019): the memory (the same rows as the anchors)
-// supplies a reference gradient g_ref on a batch of `ref_batch` rows; when the
-// task gradient g points against it (g·g_ref < 0) it is projected,
-// g ← g − (g·g_ref / g_ref·g_ref)·g_ref, then the benchmark's AdamW steps.
-// Two forward and two backward passes per step once the memory is non-empty.
-// Options ([methods.agem]): ref_batch 256.
+// A-GEM (Chaudhry et al., 2019), acting on the update it constrains. The
+// memory (the same rows as the anchors) supplies a reference gradient g_ref,
+// the memory loss's gradient at the current θ on `ref_batch` rows drawn
+// without replacement within an epoch over the memory (detail::MemorySampler).
+// The original projects the SGD gradient, so that the step −η·g satisfies
+// ⟨step, g_ref⟩ ≤ 0: to first order the memory loss does not rise. With the
+// benchmark's AdamW the step is a per-coordinate rescaling of the (momentum-
+// averaged) gradient, so a projected GRADIENT no longer constrains the STEP,
+// which can still raise the memory loss. This variant therefore projects the
+// update: the AdamW step is taken from the task gradient (Adam's moments see
+// the task gradient), Δθ = θ_new − θ_old; if ⟨Δθ, g_ref⟩ > 0 (the step would
+// raise the memory loss to first order), Δθ ← Δθ − (⟨Δθ, g_ref⟩/‖g_ref‖²)·g_ref
+// and θ = θ_old + Δθ (detail::agem_project_update). In the safety track (a
+// [safety] table) the safety penalty (detail::safety_penalty, DESIGN §6, §8)
+// joins the task loss before its gradient, from the first step.
+// Two forward and two backward passes per step once the memory is non-empty
+// (a third forward for the safety penalty).
+// Options ([methods.agem]): ref_batch 256, safety_beta 1.0 (0: no safety
+// penalty).
 #include <torch/torch.h>
 
 #include "train/methods/method_common.h"
@@ -14,53 +27,77 @@
 namespace galt::train {
 namespace {
 
-at::Tensor flat_grad(const std::vector<at::Tensor>& grads, const std::vector<at::Tensor>& params) {
-  std::vector<at::Tensor> parts;
+at::Tensor flat(const std::vector<at::Tensor>& parts, const std::vector<at::Tensor>& params) {
+  std::vector<at::Tensor> out;
   for (size_t i = 0; i < params.size(); ++i)
-    parts.push_back(grads[i].defined() ? grads[i].detach().reshape({-1})
-                                       : torch::zeros({params[i].numel()}, params[i].options()));
-  return torch::cat(parts);
+    out.push_back(parts[i].defined() ? parts[i].detach().reshape({-1})
+                                     : torch::zeros({params[i].numel()}, params[i].options()));
+  return torch::cat(out);
 }
 
 class AGEM : public ContinualMethod {
  public:
   explicit AGEM(const MethodOptions& o) {
     detail::OptionReader r("agem", o);
-    ref_batch_ = static_cast<int64_t>(r.positive("ref_batch", 256));
+    ref_batch_ = r.count("ref_batch", 256);
+    safety_beta_ = r.positive("safety_beta", detail::kSafetyBeta, true);
     r.finish();
   }
   std::string name() const override { return "agem"; }
   void begin(TrainingContext& ctx) override {
     params_ = detail::trainable_parameters(*ctx.model);
     opt_ = std::make_unique<torch::optim::AdamW>(params_, detail::adamw_options(*ctx.protocol));
-    gen_.seed(ctx.seed * 31 + 11);
+    memory_.seed(ctx.seed * 31 + 11);
   }
   void train_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) override {
     opt_->zero_grad();
     auto loss = detail::task_loss(ctx, x, y);
     check_finite_loss(loss, "task loss");
-    auto g = flat_grad(torch::autograd::grad({loss}, params_, {}, false, false, true), params_);
+    if (const auto s = detail::safety_penalty(ctx, safety_beta_); s.defined()) {
+      loss = loss + s;
+      check_finite_loss(loss, "safety-penalised loss");
+    }
+    const auto g = torch::autograd::grad({loss}, params_, {}, false, false, true);
     ++ctx.counters->global_backward_passes;
-    auto [mx, my] = detail::sample_memory(ctx, ref_batch_, gen_);
-    if (mx.defined()) {
-      auto ref = detail::task_loss(ctx, mx, my);
-      auto g_ref = flat_grad(torch::autograd::grad({ref}, params_, {}, false, false, true), params_);
+    for (size_t i = 0; i < params_.size(); ++i)
+      params_[i].mutable_grad() = g[i].defined() ? g[i].detach() : torch::zeros_like(params_[i]);
+
+    at::Tensor g_ref;  // the memory loss's gradient at θ_old
+    const auto m = memory_.next(ctx, ref_batch_);
+    if (!m.empty()) {
+      const auto ref = detail::task_loss(ctx, m.x, m.y);
+      g_ref = flat(torch::autograd::grad({ref}, params_, {}, false, false, true), params_);
       ++ctx.counters->global_backward_passes;
-      g = detail::agem_project(g, g_ref);
     }
-    int64_t off = 0;
-    for (auto& p : params_) {
-      p.mutable_grad() = g.narrow(0, off, p.numel()).view_as(p).clone();
-      off += p.numel();
-    }
+    std::vector<at::Tensor> before;
+    if (g_ref.defined())
+      for (const auto& p : params_) before.push_back(p.detach().clone());
     opt_->step();
     ++ctx.counters->steps;
     ++ctx.counters->global_steps;
+    if (g_ref.defined()) project_step(before, g_ref);
   }
 
  private:
+  // θ = θ_old + the A-GEM projection of the step just taken.
+  void project_step(const std::vector<at::Tensor>& before, const at::Tensor& g_ref) {
+    torch::NoGradGuard no_grad;
+    std::vector<at::Tensor> steps;
+    for (size_t i = 0; i < params_.size(); ++i) steps.push_back(params_[i].detach() - before[i]);
+    const auto delta = flat(steps, params_);
+    const auto projected = detail::agem_project_update(delta, g_ref);
+    if (projected.is_same(delta)) return;  // the step does not raise the memory loss
+    int64_t off = 0;
+    for (size_t i = 0; i < params_.size(); ++i) {
+      const int64_t n = params_[i].numel();
+      params_[i].copy_(before[i] + projected.narrow(0, off, n).view_as(params_[i]));
+      off += n;
+    }
+  }
+
   int64_t ref_batch_;
-  std::mt19937_64 gen_;
+  double safety_beta_;
+  detail::MemorySampler memory_;
   std::vector<at::Tensor> params_;
   std::unique_ptr<torch::optim::AdamW> opt_;
 };

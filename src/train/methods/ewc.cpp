@@ -2,8 +2,11 @@
 // Fisher diagonal F = mean_x (∇ log p(y|x))² over `fisher_samples` training
 // rows of the task (per-sample gradients: one backward pass per row, all
 // counted) is ACCUMULATED into Ω (Ω ← gamma·Ω + F) and θ* is reset; the loss is
-// task + (lambda/2)·Σ Ω (θ − θ*)².
-// Options ([methods.ewc]): lambda 100, fisher_samples 200, gamma 1.0.
+// task + (lambda/2)·Σ Ω (θ − θ*)². In the safety track (a [safety] table) the
+// safety penalty (detail::safety_penalty, DESIGN §6, §8) is added from the
+// first step; the Fisher stays the task loss's.
+// Options ([methods.ewc]): lambda 100, fisher_samples 200, gamma 1.0,
+// safety_beta 1.0 (0: no safety penalty).
 #include <torch/torch.h>
 
 #include "train/methods/method_common.h"
@@ -21,6 +24,7 @@ class EWC : public ContinualMethod {
     lambda_ = r.positive("lambda", 100.0, true);
     samples_ = static_cast<int64_t>(r.positive("fisher_samples", 200));
     gamma_ = r.positive("gamma", 1.0, true);
+    safety_beta_ = r.positive("safety_beta", detail::kSafetyBeta, true);
     r.finish();
   }
   std::string name() const override { return "ewc"; }
@@ -34,6 +38,10 @@ class EWC : public ContinualMethod {
     check_finite_loss(loss, "task loss");
     loss = loss + 0.5 * lambda_ * detail::quadratic_penalty(params_, anchor_, fisher_);
     check_finite_loss(loss, "EWC loss");
+    if (const auto s = detail::safety_penalty(ctx, safety_beta_); s.defined()) {
+      loss = loss + s;
+      check_finite_loss(loss, "safety-penalised loss");
+    }
     detail::backward_and_step(ctx, loss, *opt_);
   }
   void end_task(TrainingContext& ctx) override {
@@ -62,7 +70,7 @@ class EWC : public ContinualMethod {
   const std::vector<at::Tensor>& fisher() const { return fisher_; }
 
  private:
-  double lambda_, gamma_;
+  double lambda_, gamma_, safety_beta_;
   int64_t samples_;
   std::vector<at::Tensor> params_, anchor_, fisher_;
   std::unique_ptr<torch::optim::AdamW> opt_;

@@ -1,8 +1,12 @@
 // Experience replay with the same memory as GALT's anchors (the same rows,
-// with their labels): each step adds a batch of `replay_batch` memory rows;
-// loss = (1/t)·L_current + (1 − 1/t)·L_replay with t the number of tasks seen
-// (van de Ven et al., 2022), so every task weighs the same.
-// Options ([methods.replay]): replay_batch 128.
+// with their labels): each step adds a batch of `replay_batch` memory rows,
+// drawn without replacement within an epoch over the memory
+// (detail::MemorySampler); loss = (1/t)·L_current + (1 − 1/t)·L_replay with t
+// the number of tasks seen (van de Ven et al., 2022), so every task weighs the
+// same. In the safety track (a [safety] table) the safety penalty
+// (detail::safety_penalty, DESIGN §6, §8) is added from the first step.
+// Options ([methods.replay]): replay_batch 128, safety_beta 1.0 (0: no
+// safety penalty).
 #include <torch/torch.h>
 
 #include "train/methods/method_common.h"
@@ -16,31 +20,37 @@ class Replay : public ContinualMethod {
  public:
   explicit Replay(const MethodOptions& o) {
     detail::OptionReader r("replay", o);
-    replay_batch_ = static_cast<int64_t>(r.positive("replay_batch", 128));
+    replay_batch_ = r.count("replay_batch", 128);
+    safety_beta_ = r.positive("safety_beta", detail::kSafetyBeta, true);
     r.finish();
   }
   std::string name() const override { return "replay"; }
   void begin(TrainingContext& ctx) override {
     opt_ = std::make_unique<torch::optim::AdamW>(detail::trainable_parameters(*ctx.model),
                                                  detail::adamw_options(*ctx.protocol));
-    gen_.seed(ctx.seed * 31 + 13);
+    memory_.seed(ctx.seed * 31 + 13);
   }
   void train_step(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y) override {
     opt_->zero_grad();
     auto loss = detail::task_loss(ctx, x, y);
     check_finite_loss(loss, "task loss");
-    auto [mx, my] = detail::sample_memory(ctx, replay_batch_, gen_);
-    if (mx.defined()) {
+    const auto m = memory_.next(ctx, replay_batch_);
+    if (!m.empty()) {
       const double w = 1.0 / static_cast<double>(ctx.task + 1);
-      loss = w * loss + (1.0 - w) * detail::task_loss(ctx, mx, my);
+      loss = w * loss + (1.0 - w) * detail::task_loss(ctx, m.x, m.y);
       check_finite_loss(loss, "replay loss");
+    }
+    if (const auto s = detail::safety_penalty(ctx, safety_beta_); s.defined()) {
+      loss = loss + s;
+      check_finite_loss(loss, "safety-penalised loss");
     }
     detail::backward_and_step(ctx, loss, *opt_);
   }
 
  private:
   int64_t replay_batch_;
-  std::mt19937_64 gen_;
+  double safety_beta_;
+  detail::MemorySampler memory_;
   std::unique_ptr<torch::optim::AdamW> opt_;
 };
 

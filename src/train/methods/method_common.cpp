@@ -2,6 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
 #include "galt/error.h"
 
 namespace galt::train::detail {
@@ -20,13 +24,21 @@ double OptionReader::positive(const std::string& key, double def, bool allow_zer
   return v;
 }
 
+int64_t OptionReader::count(const std::string& key, int64_t def) {
+  const double v = get(key, static_cast<double>(def));
+  if (!(v >= 1) || v != std::floor(v) || v > 1e15)
+    throw InputError("[methods." + method_ + "] " + key + " = " + std::to_string(v) +
+                     ": expected a whole number >= 1");
+  return static_cast<int64_t>(v);
+}
+
 void OptionReader::finish() const {
   for (const auto& [k, _] : options_)
     if (!used_.count(k)) {
       std::string known;
       for (const auto& u : used_) known += (known.empty() ? "" : ", ") + u;
-      throw InputError("[methods." + method_ + "] unknown option '" + k + "' (known: " +
-                       (known.empty() ? "none" : known) + ")");
+      throw InputError("[methods." + method_ + "] unknown option '" + k +
+                       "' (known: " + (known.empty() ? "none" : known) + ")");
     }
 }
 
@@ -55,25 +67,82 @@ at::Tensor task_loss(TrainingContext& ctx, const at::Tensor& x, const at::Tensor
   return masked_cross_entropy(logits, y, ctx.loss_mask(y));
 }
 
-std::pair<at::Tensor, at::Tensor> sample_memory(const TrainingContext& ctx, int64_t n,
-                                                std::mt19937_64& gen) {
-  if (ctx.anchors->empty()) return {};
-  std::vector<at::Tensor> xs, ys;
-  for (const auto& a : *ctx.anchors) {
+void MemorySampler::seed(uint64_t seed) {
+  gen_.seed(seed);
+  sets_ = 0;
+  order_.clear();
+  pos_ = 0;
+}
+
+void MemorySampler::gather(const std::vector<AnchorSet>& anchors) {
+  std::vector<at::Tensor> xs, ys, logits, masks;
+  bool have_logits = true;  // sets built without them (by hand, in tests) give none
+  for (const auto& a : anchors) {
     xs.push_back(a.x);
     ys.push_back(a.y);
+    have_logits = have_logits && a.logits.defined();
+    logits.push_back(a.logits);
+    masks.push_back(a.mask.unsqueeze(0).expand({a.x.size(0), a.mask.size(0)}));
   }
-  const auto x = torch::cat(xs), y = torch::cat(ys);
-  const int64_t total = x.size(0);
-  std::uniform_int_distribution<int64_t> pick(0, total - 1);
-  std::vector<int64_t> idx(std::min(n, total));
-  if (n >= total) {
-    for (int64_t i = 0; i < total; ++i) idx[i] = i;
+  x_ = torch::cat(xs);
+  y_ = torch::cat(ys);
+  logits_ = have_logits ? torch::cat(logits) : at::Tensor();
+  mask_ = torch::cat(masks);
+  sets_ = anchors.size();
+  reshuffle();
+}
+
+void MemorySampler::reshuffle() {
+  order_.resize(static_cast<size_t>(x_.size(0)));
+  std::iota(order_.begin(), order_.end(), int64_t{0});
+  std::shuffle(order_.begin(), order_.end(), gen_);
+  pos_ = 0;
+}
+
+MemoryBatch MemorySampler::next(const TrainingContext& ctx, int64_t n) {
+  if (n < 1)
+    throw InputError("memory sampler: batch of " + std::to_string(n) + " rows, expected >= 1");
+  const auto& anchors = *ctx.anchors;
+  if (anchors.empty()) return {};
+  if (anchors.size() != sets_) gather(anchors);  // the memory grew: a new epoch
+  const auto total = static_cast<size_t>(x_.size(0));
+  std::vector<int64_t> idx;
+  if (static_cast<size_t>(n) >= total) {
+    idx.resize(total);
+    std::iota(idx.begin(), idx.end(), int64_t{0});
   } else {
-    for (auto& i : idx) i = pick(gen);
+    const auto want = static_cast<size_t>(n);
+    if (pos_ >= total) reshuffle();
+    const size_t take = std::min(want, total - pos_);
+    idx.assign(order_.begin() + static_cast<std::ptrdiff_t>(pos_),
+               order_.begin() + static_cast<std::ptrdiff_t>(pos_ + take));
+    pos_ += take;
+    if (idx.size() < want) {
+      // Straddling two epochs: the new epoch puts the rows already in this
+      // batch last (still a permutation), so the batch has no repeats.
+      std::vector<char> in_batch(total, 0);
+      for (auto i : idx) in_batch[static_cast<size_t>(i)] = 1;
+      reshuffle();
+      std::stable_partition(order_.begin(), order_.end(),
+                            [&](int64_t i) { return !in_batch[static_cast<size_t>(i)]; });
+      const size_t rest = want - idx.size();
+      idx.insert(idx.end(), order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(rest));
+      pos_ = rest;
+    }
   }
   const auto t = torch::tensor(idx, torch::kLong);
-  return {x.index_select(0, t), y.index_select(0, t)};
+  return {x_.index_select(0, t), y_.index_select(0, t),
+          logits_.defined() ? logits_.index_select(0, t) : at::Tensor(), mask_.index_select(0, t),
+          t};
+}
+
+at::Tensor safety_penalty(TrainingContext& ctx, double beta) {
+  if (!ctx.safety || beta == 0.0) return {};
+  const auto fam = protocol_constraint_family(ctx, ctx.protocol->constraint_batch, 1,
+                                              ConstraintSelection{.retention = false});
+  const auto raw = fam.values();
+  ++ctx.counters->forward_passes;
+  return beta * torch::relu(raw[0] - fam.edges[0].margin);
 }
 
 }  // namespace galt::train::detail

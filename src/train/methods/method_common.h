@@ -7,6 +7,7 @@
 #include <ATen/core/Tensor.h>
 #include <torch/optim/adamw.h>
 
+#include <cstdint>
 #include <random>
 #include <set>
 #include <string>
@@ -25,6 +26,8 @@ class OptionReader {
   double get(const std::string& key, double def);
   /// get() that must be > 0 (or ≥ 0 with allow_zero).
   double positive(const std::string& key, double def, bool allow_zero = false);
+  /// get() that must be a whole number ≥ 1 (a batch size, a row count).
+  int64_t count(const std::string& key, int64_t def);
   void finish() const;
 
  private:
@@ -48,9 +51,59 @@ void backward_and_step(TrainingContext& ctx, const at::Tensor& loss, torch::opti
 /// one forward pass.
 at::Tensor task_loss(TrainingContext& ctx, const at::Tensor& x, const at::Tensor& y);
 
-/// A uniform sample of `n` rows from the memory (all anchor sets together);
-/// returns {x, y}; empty tensors when the memory is empty.
-std::pair<at::Tensor, at::Tensor> sample_memory(const TrainingContext& ctx, int64_t n,
-                                                std::mt19937_64& gen);
+/// Rows of the memory with what was frozen with them at their task's end
+/// (constraints.h, AnchorSet). Undefined tensors when the memory is empty.
+struct MemoryBatch {
+  at::Tensor x;       ///< [n, 784]
+  at::Tensor y;       ///< [n] labels
+  at::Tensor logits;  ///< [n, C] raw logits frozen at the row's task end (undefined if
+                      ///< an anchor set has none)
+  at::Tensor mask;    ///< [n, C] bool: the row's anchor mask (classes its frozen output covers)
+  at::Tensor rows;    ///< [n] int64: the rows' places in the memory (anchor sets in order)
+  bool empty() const { return !x.defined(); }
+};
+
+/// The replay memory's sampler (replay, ER + KD, DER++, A-GEM; DESIGN §8):
+/// draws rows of the memory — every anchor set of ctx.anchors together —
+/// WITHOUT replacement within an epoch over the memory. An epoch is a seeded
+/// permutation of every memory row, walked `n` rows per batch; when it is
+/// used up the next permutation starts (a batch that straddles two epochs
+/// takes the new epoch's rows from those not already in the batch, so a batch
+/// never repeats a row and each epoch still visits every row exactly once),
+/// and when the memory grows (a finished task's anchors) a new epoch starts
+/// over the whole memory. A batch of n ≥ the memory's size is the whole memory
+/// (in memory order).
+class MemorySampler {
+ public:
+  explicit MemorySampler(uint64_t seed = 0) : gen_(seed) {}
+  /// Restarts the stream (a method's begin(): one stream per run).
+  void seed(uint64_t seed);
+  /// The next `n` rows; an empty batch when the memory is empty. Throws
+  /// galt::InputError for n < 1.
+  MemoryBatch next(const TrainingContext& ctx, int64_t n);
+
+ private:
+  void gather(const std::vector<AnchorSet>& anchors);
+  void reshuffle();
+  std::mt19937_64 gen_;
+  size_t sets_ = 0;  // anchor sets in the memory gathered below
+  at::Tensor x_, y_, logits_, mask_;
+  std::vector<int64_t> order_;  // this epoch's permutation
+  size_t pos_ = 0;              // rows of order_ served
+};
+
+/// The default of every loss-based method's `safety_beta` option.
+inline constexpr double kSafetyBeta = 1.0;
+
+/// The safety requirement as a penalty, the loss-based baselines' part of the
+/// "safety from birth" track (DESIGN §6, §8): beta · relu(C_raw − epsilon),
+/// C_raw the protocol family's safety edge ALONE (no retention edges — those
+/// are GALT's, Lagrangian GDA's and the soft penalty's mechanism) on the probe
+/// rows drawn at ctx.step with protocol.constraint_batch rows
+/// (draw_constraint_rows): the rows and the value every method sees at that
+/// step. Reported to ctx.constraint_observer like any family evaluation; one
+/// forward pass, counted. Undefined (nothing evaluated, nothing reported)
+/// without a safety probe (ctx.safety null) or with beta = 0.
+at::Tensor safety_penalty(TrainingContext& ctx, double beta);
 
 }  // namespace galt::train::detail

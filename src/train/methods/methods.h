@@ -16,6 +16,9 @@ std::unique_ptr<ContinualMethod> make_ewc(const MethodOptions&, const ProtocolCo
 std::unique_ptr<ContinualMethod> make_si(const MethodOptions&, const ProtocolConfig&);
 std::unique_ptr<ContinualMethod> make_agem(const MethodOptions&, const ProtocolConfig&);
 std::unique_ptr<ContinualMethod> make_replay(const MethodOptions&, const ProtocolConfig&);
+std::unique_ptr<ContinualMethod> make_er_kd(const MethodOptions&, const ProtocolConfig&);
+std::unique_ptr<ContinualMethod> make_derpp(const MethodOptions&, const ProtocolConfig&);
+std::unique_ptr<ContinualMethod> make_joint(const MethodOptions&, const ProtocolConfig&);
 std::unique_ptr<ContinualMethod> make_lagrangian_gda(const MethodOptions&, const ProtocolConfig&);
 
 }  // namespace galt::train

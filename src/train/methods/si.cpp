@@ -1,8 +1,14 @@
 // Synaptic Intelligence (Zenke et al., 2017): during a task, the path
 // integral ω_i += −g_i·Δθ_i with g the gradient of the task loss alone and
 // Δθ the step actually taken; at the task's end Ω += ω / ((θ − θ_start)² + xi),
-// θ* ← θ, ω ← 0. Loss: task + c·Σ Ω (θ − θ*)².
-// Options ([methods.si]): c 1.0, xi 0.1.
+// θ* ← θ, ω ← 0. Loss: task + c·Σ Ω (θ − θ*)². In the safety track (a
+// [safety] table) the safety penalty (detail::safety_penalty, DESIGN §6, §8)
+// is added from the first step, with the SI penalty: it steers the step but,
+// like the SI penalty, does not enter ω — the importance measures the
+// parameters' share of the TASK loss's decrease; the safety edge keeps
+// penalising every later step anyway.
+// Options ([methods.si]): c 1.0, xi 0.1, safety_beta 1.0 (0: no safety
+// penalty).
 #include <torch/torch.h>
 
 #include "train/methods/method_common.h"
@@ -19,6 +25,7 @@ class SI : public ContinualMethod {
     detail::OptionReader r("si", o);
     c_ = r.positive("c", 1.0, true);
     xi_ = r.positive("xi", 0.1);
+    safety_beta_ = r.positive("safety_beta", detail::kSafetyBeta, true);
     r.finish();
   }
   std::string name() const override { return "si"; }
@@ -37,7 +44,12 @@ class SI : public ContinualMethod {
     // The task gradient alone drives ω; the penalty's gradient is added after.
     auto g = torch::autograd::grad({task}, params_, {}, false, false, true);
     ++ctx.counters->global_backward_passes;
-    const auto pen = c_ * detail::quadratic_penalty(params_, anchor_, importance_);
+    auto pen = c_ * detail::quadratic_penalty(params_, anchor_, importance_);
+    if (const auto s = detail::safety_penalty(ctx, safety_beta_); s.defined()) {
+      pen = pen + s;
+      check_finite_loss(pen, "safety penalty");
+      ++ctx.counters->global_backward_passes;  // its gradient is a network pass
+    }
     std::vector<at::Tensor> gp;
     if (pen.requires_grad()) gp = torch::autograd::grad({pen}, params_, {}, false, false, true);
     std::vector<at::Tensor> before;
@@ -72,7 +84,7 @@ class SI : public ContinualMethod {
   }
 
  private:
-  double c_, xi_;
+  double c_, xi_, safety_beta_;
   std::vector<at::Tensor> params_, omega_, start_, anchor_, importance_;
   std::unique_ptr<torch::optim::AdamW> opt_;
 };
