@@ -129,7 +129,7 @@ class GaltMethod : public ContinualMethod {
   std::string name() const override { return name_; }
 
   void begin(TrainingContext& ctx) override {
-    rehearsal_gen_.seed(ctx.seed * 31 + 17);
+    rehearsal_.seed(ctx.seed * 31 + 17);
     const auto blocks = ctx.model->blocks();
     std::optional<BlockChain> chain = local_ ? ctx.model->chain() : std::nullopt;
     if (!chain) local_ = false;  // a model that cannot be cut takes global steps only
@@ -205,10 +205,10 @@ class GaltMethod : public ContinualMethod {
       } else {
         task = total = loss(ctx.model->forward(x), y);
         if (rehearsal_batch_ > 0) {
-          auto [mx, my] = detail::sample_memory(ctx, rehearsal_batch_, rehearsal_gen_);
-          if (mx.defined()) {
+          const auto mem = rehearsal_.next(ctx, rehearsal_batch_);
+          if (!mem.empty()) {
             const double w = 1.0 / static_cast<double>(ctx.task + 1);
-            task = total = w * task + (1.0 - w) * loss(ctx.model->forward(mx), my);
+            task = total = w * task + (1.0 - w) * loss(ctx.model->forward(mem.x), mem.y);
             ++c.forward_passes;
           }
         }
@@ -290,7 +290,7 @@ class GaltMethod : public ContinualMethod {
   double trigger_, rho_init_, growth_, rho_max_, memory_rho_max_, trust_radius_;
   bool memory_ramp_ = false;
   int64_t rehearsal_batch_ = 0;
-  std::mt19937_64 rehearsal_gen_{0};
+  detail::MemorySampler rehearsal_;  // the replay memory's sampler (rows without replacement)
   std::vector<EdgeId> memory_edges_;
   int rule_;
   int groups_;
