@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up (scripts/setup.sh) and runs the main job: the GALT demo
-# and a small continual-learning benchmark (GALT vs AdamW, Split-Fashion-MNIST).
+# and a small continual-learning benchmark (GALT beside replay, Lagrangian GDA
+# and fine-tuning on Split-Fashion-MNIST, configs/demo.toml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -1,55 +1,102 @@
 #!/usr/bin/env bash
-# Re-runs the benchmarks behind docs/RESULTS.md and writes docs/results/.
+# Re-makes every table of docs/RESULTS.md under the results protocol
+# (DESIGN §8.1; configs/standard, configs/safety):
 #
-#   scripts/run_results.sh            the committed tables, exactly as run:
-#                                     two streams side by side, one thread
-#                                     each (GALT_THREADS=1), ≈ 2.5 h on 2 cores
-#   scripts/run_results.sh CONFIG ... only these configs (same settings)
+#   1. tune-standard  galt bench tune on the four standard-track configs
+#                     (validation split, selection seed 100, first two
+#                     contexts, 6 points per method) -> configs/tuned/standard-*.toml
+#   2. tune-safety    the same for the safety track (all five contexts; each
+#                     method's own settings from step 1) -> configs/tuned/safety-*.toml
+#   3. standard       galt bench continual, 10 seeds, test split, frozen settings
+#                     -> docs/results/standard-*.json (.md, .html)
+#   4. safety         likewise -> docs/results/safety-*.json
+#   5. reference      the prototype-comparison tables (configs/reference-*.toml,
+#                     their own 5 seeds; no tuning, no target)
 #
-# Settings per config (the configs' own seeds 0–4):
-#   classil-fashion, classil-mnist   2000 it/task (the protocol's), every
-#                                    method but galt_local (time)
-#   reference-mnist, reference-fashion, reference-mnist-reduced
-#                                    the configs' own iterations, every method
-#   taskil-fashion, taskil-mnist     300 it/task (reduced), every method
-#   classil-*-galt-rho100            galt alone with stiff retention edges
-#                                    (--option galt.memory_rho_max=100), 2000 it
+#   scripts/run_results.sh [GALT_BINARY] [STAGE ...]   (default: every stage in order)
+#
+# Every (method, seed) run — grid points included — is kept in results/runs
+# (run_store.h) and taken from there when the script runs again, so a killed
+# run resumes and the work can span sessions; commit results/runs as it
+# grows. A tuned file that exists is not re-tuned (delete it to re-tune). Two
+# streams with one thread each (GALT_THREADS=1) use the 2 cores: each stage
+# splits its methods in two halves, then one last call per config assembles
+# the JSON from the stored runs. Cost, measured on this 2-core machine: see
+# docs/RESULTS.md ("What it cost").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-m8=galt,adamw,soft_penalty,ewc,si,agem,replay,lagrangian_gda
-declare -A spec=(
-  [classil-fashion]="::$m8"
-  [classil-mnist]="::$m8"
-  [reference-mnist]="::"
-  [reference-fashion]="::"
-  [reference-mnist-reduced]="::"
-  [taskil-fashion]=":300:"
-  [taskil-mnist]=":300:"
-  [classil-fashion-galt-rho100]="classil-fashion::galt:galt.memory_rho_max=100"
-  [classil-mnist-galt-rho100]="classil-mnist::galt:galt.memory_rho_max=100"
-)
-stream_a=(classil-fashion reference-mnist taskil-fashion reference-mnist-reduced classil-fashion-galt-rho100)
-stream_b=(classil-mnist reference-fashion taskil-mnist classil-mnist-galt-rho100)
+galt=build/galt
+if (($#)) && [[ -x $1 && ! -d $1 ]]; then
+  galt=$1
+  shift
+fi
+stages=("$@")
+((${#stages[@]})) || stages=(tune-standard tune-safety standard safety reference)
+runs=results/runs
+mkdir -p "$runs" configs/tuned docs/results
 
-run_one() {
-  local name=$1 base iters methods option
-  IFS=: read -r base iters methods option <<< "${spec[$name]:?unknown config $name}"
-  local args=(--config "configs/${base:-$name}.toml" --json "docs/results/$name.json")
-  [[ -n $iters ]] && args+=(--iterations "$iters")
-  [[ -n $methods ]] && args+=(--methods "$methods")
-  [[ -n $option ]] && args+=(--option "$option")
-  echo "== $(date +%T) $name"
-  GALT_THREADS=1 build/galt bench continual "${args[@]}"
+standard=(classil-fashion classil-mnist taskil-fashion taskil-mnist)
+safety=(classil-fashion classil-mnist)
+half_a=galt,soft_penalty,ewc,si,er_kd,adamw
+half_b=lagrangian_gda,agem,replay,derpp,joint
+
+# Methods of a config that have a tuning grid, split in two halves.
+grid_methods() { grep -oE '^\[tuning\.grid\.[a-z_]+\]' "$1" | sed -E 's/.*grid\.([a-z_]+)\]/\1/'; }
+halves() {  # config -> two comma-separated lists on two lines
+  local -a ms
+  mapfile -t ms < <(grid_methods "$1")
+  local a="" b="" i
+  for i in "${!ms[@]}"; do
+    if ((i % 2 == 0)); then a+="${a:+,}${ms[$i]}"; else b+="${b:+,}${ms[$i]}"; fi
+  done
+  printf '%s\n%s\n' "$a" "$b"
 }
 
-mkdir -p docs/results
-if (($#)); then
-  for cfg in "$@"; do run_one "$cfg"; done
-  exit 0
-fi
-(for cfg in "${stream_a[@]}"; do run_one "$cfg"; done) &
-a=$!
-(for cfg in "${stream_b[@]}"; do run_one "$cfg"; done) &
-b=$!
-wait "$a"
-wait "$b"
+tune() {  # track config
+  local cfg=configs/$1/$2.toml out=configs/tuned/$1-$2.toml
+  if [[ -f $out ]]; then
+    echo "== $out exists (delete it to re-tune)"
+    return
+  fi
+  local -a h
+  mapfile -t h < <(halves "$cfg")
+  echo "== $(date +%T) tune $cfg"
+  GALT_THREADS=1 "$galt" bench tune --config "$cfg" --out "/tmp/galt-tune-a-$2.toml" --runs-dir "$runs" \
+    --methods "${h[0]}" > /dev/null &
+  GALT_THREADS=1 "$galt" bench tune --config "$cfg" --out "/tmp/galt-tune-b-$2.toml" --runs-dir "$runs" \
+    --methods "${h[1]}" > /dev/null &
+  wait
+  # Every point is stored now: this call only reads them and writes the file.
+  "$galt" bench tune --config "$cfg" --out "$out" --runs-dir "$runs"
+}
+
+report() {  # track config
+  local cfg=configs/$1/$2.toml json=docs/results/$1-$2.json
+  echo "== $(date +%T) $cfg"
+  GALT_THREADS=1 "$galt" bench continual --config "$cfg" --runs-dir "$runs" --methods "$half_a" \
+    --json "/tmp/galt-a-$1-$2.json" > /dev/null &
+  GALT_THREADS=1 "$galt" bench continual --config "$cfg" --runs-dir "$runs" --methods "$half_b" \
+    --json "/tmp/galt-b-$1-$2.json" > /dev/null &
+  wait
+  "$galt" bench continual --config "$cfg" --runs-dir "$runs" --json "$json" | tail -n 4
+}
+
+for stage in "${stages[@]}"; do
+  case $stage in
+    tune-standard) for c in "${standard[@]}"; do tune standard "$c"; done ;;
+    tune-safety) for c in "${safety[@]}"; do tune safety "$c"; done ;;
+    standard) for c in "${standard[@]}"; do report standard "$c"; done ;;
+    safety) for c in "${safety[@]}"; do report safety "$c"; done ;;
+    reference)
+      for c in reference-mnist reference-fashion reference-mnist-reduced; do
+        echo "== $(date +%T) $c"
+        GALT_THREADS=1 "$galt" bench continual --config "configs/$c.toml" --runs-dir "$runs" \
+          --json "docs/results/$c.json" | tail -n 2
+      done
+      ;;
+    *)
+      echo "unknown stage '$stage' (tune-standard, tune-safety, standard, safety, reference)" >&2
+      exit 2
+      ;;
+  esac
+done
