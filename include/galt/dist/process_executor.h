@@ -22,7 +22,7 @@
 // (every rank repeats them: they bound the speedup), and memory (every rank
 // holds everything). The model-parallel variant — forward edges across ranks,
 // activations sent between neighbouring blocks, pipelined local steps — is
-// the next slice (issue 13; docs/SOLVER.md, "Process executor").
+// the next slice (issue 13; docs/SCALING.md, "Process executor").
 //
 // Failures: a step that throws on its owner is sent as a failed block (the
 // colour's broadcasts still all happen), so every rank throws after the
