@@ -113,10 +113,15 @@ ProcessGroup::ProcessGroup(Rendezvous rendezvous)
                      " processes joined a world of " + std::to_string(rv.world_size) +
                      " (another run on the same MASTER_PORT?)");
 
-  impl_->heartbeat = std::make_unique<Heartbeat>(
-      rv.master_addr, rv.master_port, rv.key_prefix, rv.rank, rv.world_size, kHeartbeat,
-      std::clamp<std::chrono::milliseconds>(rv.timeout, std::chrono::seconds(1),
-                                            std::chrono::seconds(5)));
+  try {
+    impl_->heartbeat = std::make_unique<Heartbeat>(
+        rv.master_addr, rv.master_port, rv.key_prefix, rv.rank, rv.world_size, kHeartbeat,
+        std::clamp<std::chrono::milliseconds>(rv.timeout, std::chrono::seconds(1),
+                                              std::chrono::seconds(5)));
+  } catch (const std::exception& e) {
+    throw InputError("rendezvous: " + rv.describe() + ": lost the store at " + where +
+                     " after joining: " + message_of(e));
+  }
 
   // 3. Gloo: a device on the address peers reach us at, then every pair.
   auto opts = c10d::ProcessGroupGloo::Options::create(rv.timeout);

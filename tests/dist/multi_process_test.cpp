@@ -253,14 +253,16 @@ TEST(AgentStore, RanksJoinALaunchersStore) {
   EXPECT_TRUE(agent.check({"/worker/attempt_0/galt/dist/joined"}));
 }
 
-// (d) torchrun itself, when installed.
+// (d) torchrun itself, when installed. The underscore spellings: Debian's
+// torchrun (1.13) may not know --no-python/--nproc-per-node; every version
+// knows these.
 TEST(Torchrun, RunsTheSelftest) {
   if (std::system("command -v torchrun >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "torchrun is not installed (Debian's python3-torch ships it)";
   const auto serial = serial_run({});
   ChildProcess run(std::vector<std::string>{
       "/bin/sh", "-c",
-      "exec torchrun --no-python --nproc-per-node 2 --master-port " + std::to_string(free_port()) +
+      "exec torchrun --no_python --nproc_per_node 2 --master_port " + std::to_string(free_port()) +
           " " + galt_executable() + " dist selftest --steps 30 --blocks 4"});
   ASSERT_TRUE(run.wait(60));
   ASSERT_EQ(run.exit_code(), 0) << run.err();
