@@ -28,8 +28,8 @@ endfunction()
 # (c10d with the Gloo backend, DESIGN §4). Debian's c10d headers hide
 # ProcessGroupGloo unless USE_C10D_GLOO is defined, and Gloo is Debian's
 # libgloo-dev. The define is the target's own; nothing torch/torch.h includes
-# tests it, so the shared precompiled header stays valid. No target uses c10d
-# yet.
+# tests it, so the shared precompiled header stays valid. galt_dist (src/dist)
+# is the one target that uses it.
 function(galt_use_c10d target)
   find_library(GALT_GLOO_LIBRARY gloo REQUIRED)
   target_compile_definitions(${target} PRIVATE USE_C10D_GLOO)

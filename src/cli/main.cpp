@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   galt::cli::register_demo(app);
   galt::cli::register_memory(app, std::cout);
+  galt::cli::register_launch(app);
+  galt::cli::register_dist(app);
   auto* bench = app.add_subcommand("bench", "Benchmarks (write JSON reports)");
   bench->require_subcommand(1);
   galt::cli::register_bench_solver(*bench);
@@ -26,6 +28,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  } catch (const galt::cli::CommandFailed& e) {
+    if (*e.what() != '\0') std::fprintf(stderr, "galt: %s\n", e.what());
+    return e.code();
   } catch (const galt::InputError& e) {
     std::fprintf(stderr, "galt: error: %s\n", e.what());
     return 2;

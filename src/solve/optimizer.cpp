@@ -15,6 +15,47 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
+
+// A block step's result as float64 scalars, for executors that send it to
+// other processes (BlockState). `messages`: the block's message count this
+// step, which fixes the length whatever the result holds.
+constexpr int64_t kResultScalars = 9;
+
+at::Tensor encode_result(const BlockStepResult& r, size_t messages) {
+  auto out = torch::zeros({kResultScalars + static_cast<int64_t>(messages)}, torch::kFloat64);
+  double* p = out.data_ptr<double>();
+  const auto& s = r.stats;
+  p[0] = r.solved;
+  p[1] = s.active_edges;
+  p[2] = s.fused;
+  p[3] = s.condition;
+  p[4] = s.damped;
+  p[5] = s.clipped;
+  p[6] = s.trust_radius;
+  p[7] = s.correction_norm;
+  p[8] = s.solve_seconds;
+  if (r.predicted_change.size() == messages)
+    for (size_t i = 0; i < messages; ++i) p[kResultScalars + i] = r.predicted_change[i];
+  return out;
+}
+
+BlockStepResult decode_result(const at::Tensor& t, const std::string& name) {
+  const auto c = t.contiguous();
+  const double* p = c.data_ptr<double>();
+  BlockStepResult r;
+  r.solved = p[0] != 0;
+  r.stats.name = name;
+  r.stats.active_edges = static_cast<int>(p[1]);
+  r.stats.fused = p[2] != 0;
+  r.stats.condition = p[3];
+  r.stats.damped = p[4] != 0;
+  r.stats.clipped = p[5] != 0;
+  r.stats.trust_radius = p[6];
+  r.stats.correction_norm = p[7];
+  r.stats.solve_seconds = p[8];
+  r.predicted_change.assign(p + kResultScalars, p + c.numel());
+  return r;
+}
 }  // namespace
 
 OptimizerOptions::OptimizerOptions(double lr) : lr_(lr) {}
@@ -210,9 +251,54 @@ torch::Tensor Optimizer::step(LossClosure closure) {
       }
     }
   };
-  executor_->run(schedule, prepare, [&](int b) {
-    results[b] = block_step(blocks[b], hyper[b], inbox[b], trust_[b], solver_.block);
-  });
+  // What a step writes, for an executor that runs blocks in other processes:
+  // per tensor θ, m, s and (t, m defined), then the result.
+  BlockState state;
+  state.save = [&](int b) {
+    const Block& block = blocks[b];
+    const size_t nt = block.params().size();
+    std::vector<at::Tensor> out;
+    auto steps = torch::zeros({2 * static_cast<int64_t>(nt)}, torch::kInt64);
+    for (size_t t = 0; t < nt; ++t) {
+      const auto& p = block.params()[t];
+      const auto& s = block.state()[t];
+      out.push_back(p.detach());
+      out.push_back(s.exp_avg.defined() ? s.exp_avg : torch::zeros_like(p.detach()));
+      out.push_back(s.exp_avg_sq.defined() ? s.exp_avg_sq : torch::zeros_like(p.detach()));
+      steps[2 * t] = s.step;
+      steps[2 * t + 1] = static_cast<int64_t>(s.exp_avg.defined());
+    }
+    out.push_back(steps);
+    out.push_back(encode_result(results[b], inbox[b].size()));
+    return out;
+  };
+  state.load = [&](int b, const std::vector<at::Tensor>& in) {
+    torch::NoGradGuard no_grad;
+    Block& block = blocks[b];
+    const size_t nt = block.params().size();
+    if (in.size() != 3 * nt + 2)
+      throw std::logic_error("block state of '" + block.name() + "': " + std::to_string(in.size()) +
+                             " tensors, expected " + std::to_string(3 * nt + 2));
+    const auto steps = in[3 * nt].contiguous();
+    const int64_t* st = steps.data_ptr<int64_t>();
+    for (size_t t = 0; t < nt; ++t) {
+      block.params()[t].detach().copy_(in[3 * t]);
+      Block::TensorState s;
+      s.step = st[2 * t];
+      if (st[2 * t + 1] != 0) {
+        s.exp_avg = in[3 * t + 1].clone();
+        s.exp_avg_sq = in[3 * t + 2].clone();
+      }
+      block.set_state(t, std::move(s));
+    }
+    results[b] = decode_result(in[3 * nt + 1], block.name());
+  };
+  executor_->run(
+      schedule, prepare,
+      [&](int b) {
+        results[b] = block_step(blocks[b], hyper[b], inbox[b], trust_[b], solver_.block);
+      },
+      state);
   st.solve_seconds = seconds_since(t0);
   st.colours = schedule.num_colours();
 

@@ -171,6 +171,69 @@ TEST(Executor, SerialAndThreadedRunsAreBitIdentical) {
   EXPECT_FALSE(torch::equal(j[1], gs[1]));
 }
 
+// A process executor's receiving side, in one process: after each block's
+// step the block is put back to its state before the step (and must save
+// exactly that again), then given the state saved after it (BlockState). A
+// `load` that failed to restore a tensor, or a `save` that missed part of the
+// step's result, makes the run differ from the serial one. (That `save`
+// covers the Adam state is checked across ranks: tests/dist, whose replica
+// check fingerprints it.)
+class ReloadingExecutor final : public Executor {
+ public:
+  std::string name() const override { return "reloading"; }
+  int concurrency() const override { return 1; }
+  void run(const BlockSchedule&, const std::function<void(int)>&,
+           const std::function<void(int)>&) override {
+    throw std::logic_error("the reloading executor needs the block state");
+  }
+  void run(const BlockSchedule& schedule, const std::function<void(int)>& before_colour,
+           const std::function<void(int)>& step, const BlockState& state) override {
+    auto copy = [](std::vector<at::Tensor> ts) {
+      for (auto& t : ts) t = t.clone();
+      return ts;
+    };
+    for (int c = 0; c < schedule.num_colours(); ++c) {
+      before_colour(c);
+      for (int b : schedule.colours[c]) {
+        const auto before = copy(state.save(b));
+        step(b);
+        const auto after = copy(state.save(b));
+        ASSERT_EQ(before.size(), after.size());
+        for (size_t i = 0; i < before.size(); ++i) {
+          ASSERT_EQ(before[i].sizes(), after[i].sizes()) << "block " << b << " tensor " << i;
+          ASSERT_EQ(before[i].scalar_type(), after[i].scalar_type());
+        }
+        state.load(b, before);  // undo the step: every tensor must come back
+        const auto undone = state.save(b);
+        for (size_t i = 0; i < before.size(); ++i)
+          ASSERT_TRUE(torch::equal(undone[i], before[i])) << "block " << b << " tensor " << i;
+        state.load(b, after);
+        ++reloads;
+      }
+    }
+  }
+  int reloads = 0;
+};
+
+TEST(Executor, TheBlockStateCarriesEverythingAStepWrites) {
+  for (auto order : {BlockOrder::kJacobi, BlockOrder::kGaussSeidel}) {
+    StepStats serial_stats, reloaded_stats;
+    const auto serial = train(order, std::make_shared<SerialExecutor>(), &serial_stats);
+    auto ex = std::make_shared<ReloadingExecutor>();
+    const auto reloaded = train(order, ex, &reloaded_stats);
+    EXPECT_EQ(ex->reloads, 4 * 30);
+    for (size_t i = 0; i < serial.size(); ++i)
+      EXPECT_TRUE(torch::equal(serial[i], reloaded[i])) << to_string(order) << " block " << i;
+    for (size_t e = 0; e < serial_stats.edges.size(); ++e)
+      EXPECT_EQ(serial_stats.edges[e].predicted_change, reloaded_stats.edges[e].predicted_change);
+    for (size_t b = 0; b < serial_stats.blocks.size(); ++b) {
+      EXPECT_EQ(serial_stats.blocks[b].active_edges, reloaded_stats.blocks[b].active_edges);
+      EXPECT_EQ(serial_stats.blocks[b].correction_norm, reloaded_stats.blocks[b].correction_norm);
+      EXPECT_EQ(serial_stats.blocks[b].colour, reloaded_stats.blocks[b].colour);
+    }
+  }
+}
+
 // Under Gauss–Seidel a later colour receives the edge value moved by the
 // earlier one: two blocks, one linear equality x + y = 1, a very stiff edge.
 // The first block's step nearly closes the gap; the second sees the moved

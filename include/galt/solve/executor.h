@@ -7,20 +7,43 @@
 //   ThreadExecutor  the blocks of one colour concurrently on a fixed pool of
 //                   threads (block Jacobi: one colour; coloured Gauss–Seidel:
 //                   colours in sequence);
-//   (a process executor over c10d/Gloo implements the same interface.)
+//   ProcessExecutor (galt/dist/process_executor.h) each block on the rank
+//                   that owns it, then the block's new state is sent to
+//                   every other rank (processes over c10d/Gloo).
 //
 // The same schedule gives bit-identical results on every executor: a block's
 // step depends only on its own state and the messages prepared for it before
 // its colour runs.
 #pragma once
 
+#include <ATen/core/Tensor.h>
+
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "galt/solve/block_schedule.h"
 
 namespace galt {
+
+/// What a block's step changes, as tensors. An executor that runs a block in
+/// another process (the process executor) saves the state where the step ran
+/// and loads it everywhere else, so every process holds the same state after
+/// a colour (DESIGN §4, "processes"). Executors that run every block in this
+/// process never call it. galt::Optimizer supplies it: each tensor's
+/// parameters, Adam moments and step count, and what the step reports back
+/// (the predicted ΔC_e the next colour's messages and the trust regions read,
+/// the block's statistics).
+struct BlockState {
+  /// Block b's state. The count, shapes and dtypes of the tensors depend only
+  /// on the block and on the messages prepared for this step — not on the
+  /// process or the block's history — so a receiving process can call it for
+  /// buffers to receive into.
+  std::function<std::vector<at::Tensor>(int block)> save;
+  /// Makes block b's state the one `save` returned where its step ran.
+  std::function<void(int block, const std::vector<at::Tensor>& state)> load;
+};
 
 class Executor {
  public:
@@ -33,12 +56,23 @@ class Executor {
   /// then `step(b)` for every block b of colour c — possibly concurrently —
   /// and returns when the colour is done. If a step throws, the colour is
   /// finished and the first exception rethrown; later colours do not run.
-  virtual void run(const BlockSchedule& schedule, const std::function<void(int colour)>& before_colour,
+  virtual void run(const BlockSchedule& schedule,
+                   const std::function<void(int colour)>& before_colour,
                    const std::function<void(int block)>& step) = 0;
+
+  /// The same, told what a step changes (BlockState): galt::Optimizer calls
+  /// this one. The default ignores `state` and calls run above; an executor
+  /// that steps blocks in other processes overrides it.
+  virtual void run(const BlockSchedule& schedule,
+                   const std::function<void(int colour)>& before_colour,
+                   const std::function<void(int block)>& step, const BlockState& state) {
+    run(schedule, before_colour, step);
+  }
 };
 
 class SerialExecutor final : public Executor {
  public:
+  using Executor::run;
   std::string name() const override { return "serial"; }
   int concurrency() const override { return 1; }
   void run(const BlockSchedule& schedule, const std::function<void(int)>& before_colour,
@@ -62,6 +96,7 @@ class ThreadExecutor final : public Executor {
   ~ThreadExecutor() override;
   ThreadExecutor(const ThreadExecutor&) = delete;
   ThreadExecutor& operator=(const ThreadExecutor&) = delete;
+  using Executor::run;
 
   std::string name() const override;
   int concurrency() const override { return threads_; }
