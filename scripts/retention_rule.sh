@@ -24,6 +24,7 @@ declare -A rules=(
   [ceiling100]="--option galt.memory_rho_max=100"
   [ramp100]="--option galt.memory_rho_max=100 --option galt.memory_rho_ramp=1"
   [rehearse128]="--option galt.memory_rho_max=1 --option galt.rehearsal_batch=128"
+  [rehearse128-ceiling100]="--option galt.memory_rho_max=100 --option galt.rehearsal_batch=128"
 )
 mkdir -p results/retention results/explore-runs
 run() {  # dataset iterations rules...
@@ -37,7 +38,7 @@ run() {  # dataset iterations rules...
       | grep -E "^\| galt|runs:" | sed "s/^/$ds $it $rule: /"
   done
 }
-all=(ceiling1 ceiling100 ramp100 rehearse128 ceiling10)
+all=(ceiling1 ceiling100 ramp100 rehearse128 ceiling10 rehearse128-ceiling100)
 (run fashion 300 "${all[@]}"; run fashion 2000 "${all[@]}") &
 (run mnist 300 "${all[@]}"; run mnist 2000 "${all[@]}") &
 wait
