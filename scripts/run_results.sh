@@ -37,17 +37,14 @@ mkdir -p "$runs" configs/tuned docs/results
 
 standard=(classil-fashion classil-mnist taskil-fashion taskil-mnist)
 safety=(classil-fashion classil-mnist)
-half_a=galt,soft_penalty,ewc,si,er_kd,adamw
-half_b=lagrangian_gda,agem,replay,derpp,joint
-
-# Methods of a config that have a tuning grid, split in two halves.
+# A config's methods with a tuning grid, and its benchmark methods.
 grid_methods() { grep -oE '^\[tuning\.grid\.[a-z_]+\]' "$1" | sed -E 's/.*grid\.([a-z_]+)\]/\1/'; }
-halves() {  # config -> two comma-separated lists on two lines
-  local -a ms
-  mapfile -t ms < <(grid_methods "$1")
-  local a="" b="" i
-  for i in "${!ms[@]}"; do
-    if ((i % 2 == 0)); then a+="${a:+,}${ms[$i]}"; else b+="${b:+,}${ms[$i]}"; fi
+bench_methods() { grep -E '^methods = ' "$1" | grep -oE '"[a-z_]+"' | tr -d '"'; }
+# Names (one per line on stdin) -> two comma-separated halves, alternating.
+halves() {
+  local a="" b="" i=0 m
+  while read -r m; do
+    if ((i++ % 2 == 0)); then a+="${a:+,}$m"; else b+="${b:+,}$m"; fi
   done
   printf '%s\n%s\n' "$a" "$b"
 }
@@ -59,7 +56,7 @@ tune() {  # track config
     return
   fi
   local -a h
-  mapfile -t h < <(halves "$cfg")
+  mapfile -t h < <(grid_methods "$cfg" | halves)
   echo "== $(date +%T) tune $cfg"
   GALT_THREADS=1 "$galt" bench tune --config "$cfg" --out "/tmp/galt-tune-a-$2.toml" --runs-dir "$runs" \
     --methods "${h[0]}" > /dev/null &
@@ -72,10 +69,12 @@ tune() {  # track config
 
 report() {  # track config
   local cfg=configs/$1/$2.toml json=docs/results/$1-$2.json
+  local -a h
+  mapfile -t h < <(bench_methods "$cfg" | halves)
   echo "== $(date +%T) $cfg"
-  GALT_THREADS=1 "$galt" bench continual --config "$cfg" --runs-dir "$runs" --methods "$half_a" \
+  GALT_THREADS=1 "$galt" bench continual --config "$cfg" --runs-dir "$runs" --methods "${h[0]}" \
     --json "/tmp/galt-a-$1-$2.json" > /dev/null &
-  GALT_THREADS=1 "$galt" bench continual --config "$cfg" --runs-dir "$runs" --methods "$half_b" \
+  GALT_THREADS=1 "$galt" bench continual --config "$cfg" --runs-dir "$runs" --methods "${h[1]}" \
     --json "/tmp/galt-b-$1-$2.json" > /dev/null &
   wait
   "$galt" bench continual --config "$cfg" --runs-dir "$runs" --json "$json" | tail -n 4

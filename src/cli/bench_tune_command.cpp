@@ -42,10 +42,8 @@ void run_tune(const TuneArgs& a) {
   // The tuned file this command makes may not exist yet; any other one must.
   const train::ProtocolConfig p = train::load_bench_config(a.config, {.allow_missing_tuned = true});
   for (const auto& f : p.missing_tuned_files)
-    if (std::filesystem::path(f).lexically_normal() !=
-            std::filesystem::path(a.out).lexically_normal() &&
-        std::filesystem::absolute(f).lexically_normal() !=
-            std::filesystem::absolute(a.out).lexically_normal())
+    if (std::filesystem::absolute(f).lexically_normal() !=
+        std::filesystem::absolute(a.out).lexically_normal())
       throw InputError(a.config + ": names the tuned file " + f +
                        ", which does not exist (tune that first; this command writes " + a.out +
                        ")");
@@ -67,45 +65,46 @@ void run_tune(const TuneArgs& a) {
 
   auto store = open_run_store(a.runs_dir);
   const data::TrainTest data = data::load_by_name(p.dataset);
-  int64_t total = 0;
-  std::vector<std::pair<std::string, train::ProtocolConfig>> jobs;
+  // One job per (method, grid point); every job has the same length.
+  struct Job {
+    std::string method;
+    train::MethodOptions point;
+    train::ProtocolConfig protocol;
+  };
+  std::vector<Job> jobs;
   for (const auto& m : methods)
-    for (const auto& point : train::grid_points(spec.grid.at(m))) {
-      jobs.push_back({m, train::tuning_protocol(p, spec, m, point)});
-      train::ContinualRunner probe(jobs.back().second);
-      total += probe.steps_per_run() * static_cast<int64_t>(spec.seeds.size());
-    }
-  report::Progress progress("tune " + p.name, total);
+    for (const auto& point : train::grid_points(spec.grid.at(m)))
+      jobs.push_back({m, point, train::tuning_protocol(p, spec, m, point)});
+  const auto& first = jobs.front().protocol;
+  report::Progress progress(
+      "tune " + p.name,
+      static_cast<int64_t>(jobs.size() * first.seeds.size()) * first.tasks * first.iterations);
 
   std::map<std::string, std::vector<train::TunedPoint>> results;
   nlohmann::json runs = nlohmann::json::array();
-  size_t job = 0;
-  for (const auto& m : methods) {
-    for (const auto& point : train::grid_points(spec.grid.at(m))) {
-      const auto& q = jobs[job++].second;
-      train::ContinualRunner runner(q);
-      runner.set_data(data);
-      runner.set_run_store(store);
-      runner.add_callback(
-          std::make_shared<RunProgress>(progress, runner.steps_per_run(), q.scenario));
-      const auto r = runner.run();
-      train::TunedPoint tp;
-      tp.options = point;
-      std::vector<double> acc, viol;
-      for (const auto& run : r.methods.front().runs) {
-        acc.push_back(train::final_average_accuracy(run.headline(q.scenario)));
-        viol.push_back(run.final_safety_violation());
-      }
-      tp.accuracy = train::summarize(acc).mean;
-      tp.violation = q.safety.enabled() ? train::summarize(viol).mean : std::nan("");
-      results[m].push_back(tp);
-      runs.push_back({{"method", m},
-                      {"options", point},
-                      {"accuracy", tp.accuracy},
-                      {"violation", std::isfinite(tp.violation) ? nlohmann::json(tp.violation)
-                                                                : nlohmann::json(nullptr)},
-                      {"result", train::bench_json(r)}});
+  for (const auto& [m, point, q] : jobs) {
+    train::ContinualRunner runner(q);
+    runner.set_data(data);
+    runner.set_run_store(store);
+    runner.add_callback(
+        std::make_shared<RunProgress>(progress, runner.steps_per_run(), q.scenario));
+    const auto r = runner.run();
+    train::TunedPoint tp;
+    tp.options = point;
+    std::vector<double> acc, viol;
+    for (const auto& run : r.methods.front().runs) {
+      acc.push_back(train::final_average_accuracy(run.headline(q.scenario)));
+      viol.push_back(run.final_safety_violation());
     }
+    tp.accuracy = train::summarize(acc).mean;
+    tp.violation = q.safety.enabled() ? train::summarize(viol).mean : std::nan("");
+    results[m].push_back(tp);
+    runs.push_back({{"method", m},
+                    {"options", point},
+                    {"accuracy", tp.accuracy},
+                    {"violation", std::isfinite(tp.violation) ? nlohmann::json(tp.violation)
+                                                              : nlohmann::json(nullptr)},
+                    {"result", train::bench_json(r)}});
   }
   progress.finish();
   std::map<std::string, size_t> chosen;

@@ -20,6 +20,12 @@ Dataset take_rows(const Dataset& d, const at::Tensor& idx, const std::string& na
   return out;
 }
 
+// The rows `idx` (sorted) of `d`, in that order.
+Dataset take_sorted_rows(const Dataset& d, const std::vector<int64_t>& idx) {
+  return take_rows(d, torch::tensor(idx, torch::kInt64).reshape({static_cast<int64_t>(idx.size())}),
+                   d.name);
+}
+
 }  // namespace
 
 std::vector<Task> split_by_classes(const TrainTest& data, int tasks, int classes_per_task) {
@@ -68,10 +74,7 @@ std::pair<Dataset, Dataset> split_rows(const Dataset& d, int64_t n, uint64_t see
   std::vector<int64_t> pick(perm.begin(), perm.begin() + n), rest(perm.begin() + n, perm.end());
   std::sort(pick.begin(), pick.end());
   std::sort(rest.begin(), rest.end());
-  auto to_tensor = [](const std::vector<int64_t>& v) {
-    return torch::tensor(v, torch::kInt64).reshape({static_cast<int64_t>(v.size())});
-  };
-  return {take_rows(d, to_tensor(pick), d.name), take_rows(d, to_tensor(rest), d.name)};
+  return {take_sorted_rows(d, pick), take_sorted_rows(d, rest)};
 }
 
 std::pair<Dataset, Dataset> stratified_split(const Dataset& d, double fraction, uint64_t seed) {
@@ -104,10 +107,7 @@ std::pair<Dataset, Dataset> stratified_split(const Dataset& d, double fraction, 
   }
   std::sort(pick.begin(), pick.end());
   std::sort(rest.begin(), rest.end());
-  auto to_tensor = [](const std::vector<int64_t>& v) {
-    return torch::tensor(v, torch::kInt64).reshape({static_cast<int64_t>(v.size())});
-  };
-  return {take_rows(d, to_tensor(pick), d.name), take_rows(d, to_tensor(rest), d.name)};
+  return {take_sorted_rows(d, pick), take_sorted_rows(d, rest)};
 }
 
 at::Tensor task_logit_mask(const std::vector<int64_t>& classes, int64_t num_classes) {

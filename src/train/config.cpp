@@ -100,6 +100,18 @@ class Reader {
   std::string source_;
 };
 
+// TOML text → table; a syntax error is an InputError naming the line and column.
+toml::table parse_toml(const std::string& text, const std::string& source) {
+  try {
+    return toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << source << ": TOML syntax error at line " << e.source().begin.line << ", column "
+       << e.source().begin.column << ": " << e.description();
+    throw InputError(os.str());
+  }
+}
+
 // The [methods.<name>] tables of `root`: numeric options per method.
 std::map<std::string, MethodOptions> method_tables(const toml::table& root, const Reader& r,
                                                    const std::string&) {
@@ -127,15 +139,7 @@ std::map<std::string, MethodOptions> method_tables(const toml::table& root, cons
 
 ProtocolConfig parse_bench_config(const std::string& text, const std::string& source,
                                   ConfigLoadOptions options) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream os;
-    os << source << ": TOML syntax error at line " << e.source().begin.line << ", column "
-       << e.source().begin.column << ": " << e.description();
-    throw InputError(os.str());
-  }
+  const toml::table root = parse_toml(text, source);
   Reader r(source);
   static const std::set<std::string> tables{"benchmark", "model",   "training", "memory",
                                             "safety",    "methods", "tuning"};
@@ -276,15 +280,7 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
              "cannot read the tuned file " + file + " (run `galt bench tune` to make it)");
     std::stringstream ss;
     ss << in.rdbuf();
-    toml::table troot;
-    try {
-      troot = toml::parse(ss.str(), file);
-    } catch (const toml::parse_error& e) {
-      std::ostringstream os;
-      os << file << ": TOML syntax error at line " << e.source().begin.line << ", column "
-         << e.source().begin.column << ": " << e.description();
-      throw InputError(os.str());
-    }
+    const toml::table troot = parse_toml(ss.str(), file);
     Reader tr(file);
     for (const auto& [k, _] : troot)
       if (std::string(k.str()) != "methods")

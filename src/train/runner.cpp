@@ -132,8 +132,6 @@ void ContinualRunner::validate() const {
     throw InputError("model \"" + p.model + "\": expected \"mlp\" or \"lora_mlp\"");
   if (!(p.validation_fraction >= 0 && p.validation_fraction < 1))
     throw InputError("validation_fraction must be in [0, 1)");
-  if (p.evaluate_on == EvalSplit::kValidation && p.validation_fraction == 0)
-    throw InputError("evaluate_on = \"validation\" needs validation_fraction > 0");
   if (p.model == "lora_mlp" && p.pretrain_iterations < 1)
     throw InputError(
         "model \"lora_mlp\" needs pretrain_iterations >= 1 (the frozen base is a "
@@ -180,11 +178,12 @@ BenchResult ContinualRunner::run() {
       if (store_) stored[mi] = store_->load(p, p.methods[mi], seed);
       all_stored = all_stored && stored[mi].has_value();
     }
-    if (all_stored) {
-      for (size_t mi = 0; mi < p.methods.size(); ++mi) {
-        for (auto& cb : callbacks_) cb->run_finished(p.methods[mi], seed, *stored[mi]);
-        result.methods[mi].runs.push_back(std::move(*stored[mi]));
-      }
+    auto take_stored = [&](size_t mi) {
+      for (auto& cb : callbacks_) cb->run_finished(p.methods[mi], seed, *stored[mi]);
+      result.methods[mi].runs.push_back(std::move(*stored[mi]));
+    };
+    if (all_stored) {  // nothing to train for this seed: skip its preparation too
+      for (size_t mi = 0; mi < p.methods.size(); ++mi) take_stored(mi);
       continue;
     }
     // Per-seed data: training subsets (tests/demo), test subsets, anchor rows,
@@ -245,8 +244,7 @@ BenchResult ContinualRunner::run() {
     for (size_t mi = 0; mi < p.methods.size(); ++mi) {
       const std::string& name = p.methods[mi];
       if (stored[mi]) {
-        for (auto& cb : callbacks_) cb->run_finished(name, seed, *stored[mi]);
-        result.methods[mi].runs.push_back(std::move(*stored[mi]));
+        take_stored(mi);
         continue;
       }
       auto opt_it = p.method_options.find(name);

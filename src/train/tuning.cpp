@@ -99,12 +99,11 @@ size_t select_point(const TuningSpec& spec, const std::vector<TunedPoint>& point
 }
 
 namespace {
+// %g: a TOML integer or float either way (options are read as numbers).
 std::string number(double v) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.6g", v);
-  std::string s = buf;
-  // TOML floats need a point or an exponent to stay floats; integers are fine too.
-  return s;
+  return buf;
 }
 std::string point_text(const MethodOptions& o) {
   std::string s;

@@ -53,10 +53,7 @@ class AGEM : public ContinualMethod {
     opt_->zero_grad();
     auto loss = detail::task_loss(ctx, x, y);
     check_finite_loss(loss, "task loss");
-    if (const auto s = detail::safety_penalty(ctx, safety_beta_); s.defined()) {
-      loss = loss + s;
-      check_finite_loss(loss, "safety-penalised loss");
-    }
+    loss = detail::with_safety_penalty(ctx, loss, safety_beta_);
     const auto g = torch::autograd::grad({loss}, params_, {}, false, false, true);
     ++ctx.counters->global_backward_passes;
     for (size_t i = 0; i < params_.size(); ++i)

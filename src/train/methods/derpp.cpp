@@ -55,10 +55,7 @@ class DERpp : public ContinualMethod {
              beta_ * detail::task_loss(ctx, b2.x, b2.y);
       check_finite_loss(loss, "DER++ loss");
     }
-    if (const auto s = detail::safety_penalty(ctx, safety_beta_); s.defined()) {
-      loss = loss + s;
-      check_finite_loss(loss, "safety-penalised loss");
-    }
+    loss = detail::with_safety_penalty(ctx, loss, safety_beta_);
     detail::backward_and_step(ctx, loss, *opt_);
   }
 

@@ -53,14 +53,10 @@ class ReplayDistillation : public ContinualMethod {
       ++ctx.counters->forward_passes;
       const auto memory_loss = masked_cross_entropy(z, m.y, ctx.loss_mask(m.y)) +
                                alpha_ * detail::distillation_kl(z, m.logits, m.mask, temperature_);
-      const double w = 1.0 / static_cast<double>(ctx.task + 1);
-      loss = w * loss + (1.0 - w) * memory_loss;
+      loss = detail::replay_mix(ctx, loss, memory_loss);
       check_finite_loss(loss, "replay + distillation loss");
     }
-    if (const auto s = detail::safety_penalty(ctx, safety_beta_); s.defined()) {
-      loss = loss + s;
-      check_finite_loss(loss, "safety-penalised loss");
-    }
+    loss = detail::with_safety_penalty(ctx, loss, safety_beta_);
     detail::backward_and_step(ctx, loss, *opt_);
   }
 

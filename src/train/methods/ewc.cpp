@@ -38,10 +38,7 @@ class EWC : public ContinualMethod {
     check_finite_loss(loss, "task loss");
     loss = loss + 0.5 * lambda_ * detail::quadratic_penalty(params_, anchor_, fisher_);
     check_finite_loss(loss, "EWC loss");
-    if (const auto s = detail::safety_penalty(ctx, safety_beta_); s.defined()) {
-      loss = loss + s;
-      check_finite_loss(loss, "safety-penalised loss");
-    }
+    loss = detail::with_safety_penalty(ctx, loss, safety_beta_);
     detail::backward_and_step(ctx, loss, *opt_);
   }
   void end_task(TrainingContext& ctx) override {

@@ -36,14 +36,10 @@ class Replay : public ContinualMethod {
     check_finite_loss(loss, "task loss");
     const auto m = memory_.next(ctx, replay_batch_);
     if (!m.empty()) {
-      const double w = 1.0 / static_cast<double>(ctx.task + 1);
-      loss = w * loss + (1.0 - w) * detail::task_loss(ctx, m.x, m.y);
+      loss = detail::replay_mix(ctx, loss, detail::task_loss(ctx, m.x, m.y));
       check_finite_loss(loss, "replay loss");
     }
-    if (const auto s = detail::safety_penalty(ctx, safety_beta_); s.defined()) {
-      loss = loss + s;
-      check_finite_loss(loss, "safety-penalised loss");
-    }
+    loss = detail::with_safety_penalty(ctx, loss, safety_beta_);
     detail::backward_and_step(ctx, loss, *opt_);
   }
 

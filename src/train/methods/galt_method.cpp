@@ -209,8 +209,7 @@ class GaltMethod : public ContinualMethod {
         if (rehearsal_batch_ > 0) {
           const auto mem = rehearsal_.next(ctx, rehearsal_batch_);
           if (!mem.empty()) {
-            const double w = 1.0 / static_cast<double>(ctx.task + 1);
-            task = total = w * task + (1.0 - w) * loss(ctx.model->forward(mem.x), mem.y);
+            task = total = detail::replay_mix(ctx, task, loss(ctx.model->forward(mem.x), mem.y));
             ++c.forward_passes;
           }
         }

@@ -87,7 +87,8 @@ class LagrangianGDA : public ContinualMethod {
 
 }  // namespace
 
-std::unique_ptr<ContinualMethod> make_lagrangian_gda(const MethodOptions& o, const ProtocolConfig&) {
+std::unique_ptr<ContinualMethod> make_lagrangian_gda(const MethodOptions& o,
+                                                     const ProtocolConfig&) {
   return std::make_unique<LagrangianGDA>(o);
 }
 

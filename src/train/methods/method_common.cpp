@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "galt/error.h"
+#include "train/training_checks.h"
 
 namespace galt::train::detail {
 
@@ -143,6 +144,20 @@ at::Tensor safety_penalty(TrainingContext& ctx, double beta) {
   const auto raw = fam.values();
   ++ctx.counters->forward_passes;
   return beta * torch::relu(raw[0] - fam.edges[0].margin);
+}
+
+at::Tensor with_safety_penalty(TrainingContext& ctx, const at::Tensor& loss, double beta) {
+  const auto s = safety_penalty(ctx, beta);
+  if (!s.defined()) return loss;
+  auto out = loss + s;
+  check_finite_loss(out, "safety-penalised loss");
+  return out;
+}
+
+at::Tensor replay_mix(const TrainingContext& ctx, const at::Tensor& current,
+                      const at::Tensor& memory) {
+  const double w = 1.0 / static_cast<double>(ctx.task + 1);
+  return w * current + (1.0 - w) * memory;
 }
 
 }  // namespace galt::train::detail

@@ -105,5 +105,13 @@ inline constexpr double kSafetyBeta = 1.0;
 /// forward pass, counted. Undefined (nothing evaluated, nothing reported)
 /// without a safety probe (ctx.safety null) or with beta = 0.
 at::Tensor safety_penalty(TrainingContext& ctx, double beta);
+/// `loss` plus safety_penalty(ctx, beta) when there is one (checked finite:
+/// galt::InputError naming the penalised loss otherwise), else `loss`.
+at::Tensor with_safety_penalty(TrainingContext& ctx, const at::Tensor& loss, double beta);
+
+/// Experience replay's weighting (van de Ven et al., 2022): w·L_current +
+/// (1 − w)·L_memory with w = 1/(tasks seen), so every task weighs the same.
+at::Tensor replay_mix(const TrainingContext& ctx, const at::Tensor& current,
+                      const at::Tensor& memory);
 
 }  // namespace galt::train::detail
