@@ -60,9 +60,14 @@ tune() {  # track config
   echo "== $(date +%T) tune $cfg"
   GALT_THREADS=1 "$galt" bench tune --config "$cfg" --out "/tmp/galt-tune-a-$2.toml" --runs-dir "$runs" \
     --methods "${h[0]}" > /dev/null &
+  local a=$!
   GALT_THREADS=1 "$galt" bench tune --config "$cfg" --out "/tmp/galt-tune-b-$2.toml" --runs-dir "$runs" \
     --methods "${h[1]}" > /dev/null &
-  wait
+  local b=$!
+  local rc=0
+  wait "$a" || rc=$?
+  wait "$b" || rc=$?
+  ((rc == 0))  # a failed stream stops the script (set -e)
   # Every point is stored now: this call only reads them and writes the file.
   "$galt" bench tune --config "$cfg" --out "$out" --runs-dir "$runs"
 }
@@ -74,9 +79,14 @@ report() {  # track config
   echo "== $(date +%T) $cfg"
   GALT_THREADS=1 "$galt" bench continual --config "$cfg" --runs-dir "$runs" --methods "${h[0]}" \
     --json "/tmp/galt-a-$1-$2.json" > /dev/null &
+  local a=$!
   GALT_THREADS=1 "$galt" bench continual --config "$cfg" --runs-dir "$runs" --methods "${h[1]}" \
     --json "/tmp/galt-b-$1-$2.json" > /dev/null &
-  wait
+  local b=$!
+  local rc=0
+  wait "$a" || rc=$?
+  wait "$b" || rc=$?
+  ((rc == 0))  # a failed stream stops the script (set -e)
   "$galt" bench continual --config "$cfg" --runs-dir "$runs" --json "$json" | tail -n 4
 }
 
