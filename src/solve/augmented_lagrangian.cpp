@@ -82,7 +82,7 @@ std::vector<DualUpdate> AugmentedLagrangian::outer_update(const std::vector<Sens
     auto& d = duals_[e];
     auto& u = out[e];
     const double c = values[e];
-    u.value = c;
+    u.value = u.surrogate = c;
     u.lambda_before = d.lambda;
     u.rho_before = d.rho;
     d.lambda += d.rho * c;

@@ -158,6 +158,21 @@ void Optimizer::check_finite_gradients() const {
     }
 }
 
+std::vector<double> Optimizer::proxy_values(const std::vector<double>& values) const {
+  std::vector<double> out = values;
+  const auto& edges = graph_.edges();
+  torch::NoGradGuard no_grad;
+  for (size_t e = 0; e < edges.size(); ++e) {
+    if (!edges[e].dual_value) continue;
+    const double v = edges[e].dual_value() - edges[e].margin;
+    if (!std::isfinite(v))
+      throw InputError("constraint '" + edges[e].name +
+                       "': the proxy value (dual_value) is NaN/Inf; nothing was updated");
+    out[e] = v;
+  }
+  return out;
+}
+
 torch::Tensor Optimizer::step(LossClosure closure) {
   torch::Tensor loss;
   if (closure) {
@@ -180,10 +195,16 @@ torch::Tensor Optimizer::step(LossClosure closure) {
   std::vector<Sense> senses(num_edges);
   for (size_t e = 0; e < num_edges; ++e) senses[e] = edges[e].sense;
 
-  // 2. Dual updates with the values measured after the inner phase (§3).
-  if (steps_ > 1) al_.inner_update(senses, ev.values);
-  if (inner_since_outer_ >= al_.options().inner_steps) {
-    st.dual_updates = al_.outer_update(senses, ev.values);
+  // 2. Dual updates with the values measured after the inner phase (§3);
+  // a proxy edge's dual update uses its proxy value (ConstraintEdge::dual_value).
+  const bool outer = inner_since_outer_ >= al_.options().inner_steps;
+  const bool inner = steps_ > 1 && al_.options().rule == PenaltyRule::kAVBD;
+  std::vector<double> dual_values;
+  if (outer || inner) dual_values = proxy_values(ev.values);
+  if (inner) al_.inner_update(senses, dual_values);
+  if (outer) {
+    st.dual_updates = al_.outer_update(senses, dual_values);
+    for (size_t e = 0; e < num_edges; ++e) st.dual_updates[e].surrogate = ev.values[e];
     st.outer_update = true;
     inner_since_outer_ = 0;
   }

@@ -53,6 +53,16 @@ std::vector<int64_t> row_list(const at::Tensor& idx, int64_t n) {
   return out;
 }
 
+// Rows of the probe a family may draw: all but the last `dual_rows`.
+int64_t probe_solve_rows(const TrainingContext& ctx, int64_t dual_rows) {
+  const int64_t n = ctx.safety->probe_x.size(0);
+  if (dual_rows < 0 || (dual_rows > 0 && dual_rows >= n))
+    throw InputError("safety probe: " + std::to_string(dual_rows) +
+                     " rows held out for the dual update of a probe of " + std::to_string(n) +
+                     " rows; hold out at least 0 and fewer than the probe's rows");
+  return n - dual_rows;
+}
+
 }  // namespace
 
 std::string retention_edge_name(int task, int group, int groups) {
@@ -85,19 +95,32 @@ std::vector<ConstraintEdge> protocol_constraint_edges(const TrainingContext& ctx
     e.sense = Sense::kInequality;
     e.layer = 0;  // hard admissibility (DESIGN §6)
     e.margin = ctx.safety->spec.epsilon;
+    if (select.probe_dual_rows > 0) {
+      const at::Tensor held = ctx.safety->probe_x.narrow(
+          0, probe_solve_rows(ctx, select.probe_dual_rows), select.probe_dual_rows);
+      e.dual_value = [model = ctx.model, held, forbidden = ctx.safety->spec.forbidden_class] {
+        torch::NoGradGuard no_grad;
+        return forbidden_mass(model->forward(held), forbidden).item<double>();
+      };
+    }
     out.push_back(std::move(e));
   }
   return out;
 }
 
-ConstraintRows draw_constraint_rows(const TrainingContext& ctx, int64_t rows_per_set) {
+ConstraintRows draw_constraint_rows(const TrainingContext& ctx, int64_t rows_per_set,
+                                    int64_t probe_dual_rows) {
   ConstraintRows r;
   for (const auto& a : *ctx.anchors)
     r.anchors.push_back(pick_rows(a.x.size(0), rows_per_set,
                                   stream(ctx.seed, ctx.step, static_cast<uint64_t>(a.task))));
-  if (ctx.safety)
-    r.probe = pick_rows(ctx.safety->probe_x.size(0), rows_per_set,
-                        stream(ctx.seed, ctx.step, kProbeStream));
+  if (ctx.safety) {
+    const int64_t n = probe_solve_rows(ctx, probe_dual_rows);
+    r.probe = pick_rows(n, rows_per_set, stream(ctx.seed, ctx.step, kProbeStream));
+    // Rows are held out: "every row" is the first n, not the whole probe.
+    if (!r.probe.defined() && n < ctx.safety->probe_x.size(0))
+      r.probe = torch::arange(n, torch::kLong);
+  }
   return r;
 }
 
@@ -109,7 +132,7 @@ EdgeFamily protocol_constraint_family(const TrainingContext& ctx, int64_t rows_p
     fam.values = [] { return torch::zeros({0}); };
     return fam;
   }
-  const ConstraintRows drawn = draw_constraint_rows(ctx, rows_per_set);
+  const ConstraintRows drawn = draw_constraint_rows(ctx, rows_per_set, select.probe_dual_rows);
   // The batch, edge by edge: each anchor set's drawn rows cut into its
   // groups (consecutive), then the probe's drawn rows.
   std::vector<at::Tensor> xs, targets, masks;

@@ -209,6 +209,63 @@ TEST(Optimizer, DegenerateMetricWithNonZeroJacobianStaysFinite) {
   }
 }
 
+// A proxy constraint (ConstraintEdge::dual_value): the solve follows the
+// surrogate x2 − 0.5, the multiplier the proxy x2 − 0.3, so the KKT point is
+// the proxy's: x2 = 0.3, where the surrogate is slack (C = −0.2) and the
+// PHR force λ + ρ·C on it equals the proxy problem's multiplier a2 − x2 = 2.7.
+TEST(Optimizer, ProxyEdgeReachesTheProxysKktPoint) {
+  auto x = torch::zeros({3}, torch::kFloat64).requires_grad_(true);
+  const auto a = torch::tensor({1.0, 2.0, 3.0}, torch::kFloat64);
+  SolverOptions so;
+  so.dual.inner_steps = 5;
+  Optimizer opt({x}, OptimizerOptions(0.05).weight_decay(0.0), so);
+  opt.add_constraint({.name = "cap2",
+                      .value = [&] { return x[2] - 0.5; },
+                      .dual_value = [&] { return x[2].item<double>() - 0.3; }});
+  bool logged = false;
+  for (int step = 0; step < 6000; ++step) {
+    static_cast<OptimizerOptions&>(opt.param_groups()[0].options())
+        .lr(0.05 * std::pow(0.999, step));
+    opt.zero_grad();
+    (0.5 * (x - a).pow(2).sum()).backward();
+    opt.step();
+    const auto& st = opt.last_stats();
+    if (st.outer_update && step > 5000) {
+      // Both values are logged: the proxy's C drives λ, the surrogate's is 0.2 lower.
+      EXPECT_NEAR(st.dual_updates[0].value - st.dual_updates[0].surrogate, 0.2, 1e-9);
+      logged = true;
+    }
+  }
+  EXPECT_TRUE(logged);
+  EXPECT_NEAR(x[2].item<double>(), 0.3, 1e-4) << x;
+  const auto& d = opt.duals().dual(0);
+  EXPECT_NEAR(d.lambda + d.rho * (x[2].item<double>() - 0.5), 2.7, 1e-3);
+  EXPECT_GT(d.lambda, 2.7);  // λ alone is not the multiplier: the surrogate is slack
+}
+
+TEST(Optimizer, NanProxyValueIsAClearErrorAndUpdatesNothing) {
+  auto x = torch::zeros({2}, torch::kFloat64).requires_grad_(true);
+  SolverOptions so;
+  so.dual.inner_steps = 1;
+  Optimizer opt({x}, OptimizerOptions(0.05), so);
+  opt.add_constraint({.name = "bad_proxy",
+                      .value = [&] { return x.sum() - 1.0; },
+                      .dual_value = [] { return std::nan(""); }});
+  opt.zero_grad();
+  x.sum().backward();
+  opt.step();  // the first step runs no dual update
+  const auto before = x.detach().clone();
+  opt.zero_grad();
+  x.sum().backward();
+  try {
+    opt.step();
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad_proxy"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(torch::equal(x.detach(), before));
+}
+
 TEST(Optimizer, ViolatedConstraintIsDrivenToFeasibility) {
   torch::manual_seed(1);
   auto w = torch::randn({10}).requires_grad_(true);

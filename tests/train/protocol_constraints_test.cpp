@@ -65,7 +65,8 @@ struct Scene {
   }
 
   // A context at task 2 on a fresh copy of the initial model.
-  TrainingContext context(const std::vector<AnchorSet>* a, ComputeCounters* counters, int64_t step) {
+  TrainingContext context(const std::vector<AnchorSet>* a, ComputeCounters* counters,
+                          int64_t step) {
     TrainingContext ctx;
     ctx.model = base->clone_model();
     ctx.protocol = &p;
@@ -85,13 +86,13 @@ struct Scene {
 // (begin, the two finished tasks' end_task, begin_task of task 2); returns
 // every constraint evaluation it made.
 std::vector<ConstraintObservation> observe_one_step(Scene& s, const std::string& method,
-                                                    int64_t step) {
+                                                    int64_t step, const MethodOptions& o = {}) {
   std::vector<AnchorSet> anchors;
   ComputeCounters counters;
   TrainingContext ctx = s.context(&anchors, &counters, step);
   std::vector<ConstraintObservation> seen;
   ctx.constraint_observer = [&seen](const ConstraintObservation& o) { seen.push_back(o); };
-  auto m = make_method(method, {}, s.p);
+  auto m = make_method(method, o, s.p);
   m->begin(ctx);
   for (const auto& a : s.anchors) {
     anchors.push_back(a);
@@ -252,6 +253,55 @@ TEST(ProtocolConstraints, RowDrawDependsOnRunSeedAndStepOnly) {
   EXPECT_FALSE(all.anchors[0].defined());
   EXPECT_FALSE(all.probe.defined());
   EXPECT_FALSE(draw_constraint_rows(ctx, 8).anchors[1].defined());
+}
+
+// The probe's held-out rows (ConstraintSelection::probe_dual_rows) are never
+// drawn for the family; they feed only the safety edge's proxy value, which is
+// forbidden_mass on them; holding out the whole probe is an input error.
+TEST(ProtocolConstraints, HeldOutProbeRowsFeedOnlyTheSafetyProxy) {
+  Scene s;
+  ComputeCounters counters;
+  const auto ctx = s.context(&s.anchors, &counters, 0);
+  const ConstraintSelection held{.probe_dual_rows = 3};  // of 8 probe rows
+  for (int64_t step = 0; step < 20; ++step) {
+    auto c = s.context(&s.anchors, &counters, step);
+    for (int64_t rows : {0, 4, 8}) {
+      const auto d = draw_constraint_rows(c, rows, held.probe_dual_rows);
+      ASSERT_TRUE(d.probe.defined());
+      EXPECT_LT(d.probe.max().item<int64_t>(), 5) << "a held-out row was drawn";
+      EXPECT_EQ(d.probe.numel(), rows == 4 ? 4 : 5);
+    }
+  }
+  const auto edges = protocol_constraint_edges(ctx, 1, held);
+  ASSERT_EQ(edges.size(), 3u);
+  EXPECT_FALSE(edges[0].dual_value);
+  ASSERT_TRUE(edges[2].dual_value);
+  torch::NoGradGuard no_grad;
+  const double expected = forbidden_mass(ctx.model->forward(s.safety.probe_x.narrow(0, 5, 3)),
+                                         s.p.safety.forbidden_class)
+                              .item<double>();
+  EXPECT_NEAR(edges[2].dual_value(), expected, 1e-7);
+  // The family's safety edge carries the same proxy; without holding out, none.
+  const auto fam = protocol_constraint_family(ctx, 4, 1, held);
+  ASSERT_TRUE(fam.edges.back().dual_value);
+  EXPECT_NEAR(fam.edges.back().dual_value(), expected, 1e-7);
+  EXPECT_FALSE(protocol_constraint_edges(ctx).back().dual_value);
+  EXPECT_THROW(protocol_constraint_edges(ctx, 1, {.probe_dual_rows = 8}), InputError);
+  EXPECT_THROW(draw_constraint_rows(ctx, 4, -1), InputError);
+}
+
+// GALT and GDA with safety_dual_rows evaluate their family on the other
+// probe rows only.
+TEST(ProtocolConstraints, MultiplierMethodsHoldTheDualRowsOutOfTheirFamily) {
+  Scene s;
+  for (const std::string m : {"galt", "lagrangian_gda"}) {
+    const auto seen = observe_one_step(s, m, 4, {{"safety_dual_rows", 3}});
+    ASSERT_FALSE(seen.empty()) << m;
+    for (const auto& o : seen) {
+      ASSERT_EQ(o.names.back(), "safety");
+      for (int64_t r : o.row_indices.back()) EXPECT_LT(r, 5) << m;
+    }
+  }
 }
 
 TEST(ProtocolConstraints, FamilyJacobiansTakeOneBackwardPassByThePerExampleTrick) {

@@ -61,6 +61,15 @@ struct ConstraintEdge {
   std::function<at::Tensor()> value;
   /// Instead of `value`: the value and Jacobian as a message (no autograd).
   std::function<EdgeMessage()> message;
+  /// A proxy constraint (Cotter et al. 2019, "Optimization with
+  /// non-differentiable constraints..."): when set, the dual update (λ, ρ)
+  /// uses dual_value() − margin, while the local solve keeps the Jacobian of
+  /// `value`/`message` (the differentiable surrogate). The proxy need not be
+  /// differentiable — a rate on a batch, or the same quantity on rows the
+  /// solve never sees, so that λ answers whether the constraint generalises.
+  /// Called without gradient recording, only when a dual update runs; the
+  /// value, like `value`'s, is raw (before the margin).
+  std::function<double()> dual_value;
 };
 
 /// Several edges whose values come from one closure returning a 1-dim tensor

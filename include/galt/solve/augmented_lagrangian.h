@@ -46,7 +46,10 @@ struct EdgeDual {
 
 /// What one dual update did to one edge, for the per-step log.
 struct DualUpdate {
-  double value = 0.0;  ///< C_e measured after the inner phase
+  double value = 0.0;  ///< C_e measured after the inner phase (the proxy's, for a proxy edge)
+  /// The surrogate's C_e at the same θ (= value unless the edge has a
+  /// ConstraintEdge::dual_value).
+  double surrogate = 0.0;
   double lambda_before = 0.0, lambda_after = 0.0;
   double rho_before = 0.0, rho_after = 0.0;
   bool rho_grew = false;

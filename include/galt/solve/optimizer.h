@@ -151,6 +151,9 @@ class Optimizer : public torch::optim::Optimizer, public EdgeHost {
  private:
   void sync_blocks();
   void check_finite_gradients() const;
+  /// The values the dual update uses: `values` with every proxy edge's
+  /// ConstraintEdge::dual_value() − margin in its place.
+  std::vector<double> proxy_values(const std::vector<double>& values) const;
 
   ConstraintGraph graph_;
   AugmentedLagrangian al_;

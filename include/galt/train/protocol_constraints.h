@@ -35,6 +35,13 @@ int retention_group_count(const AnchorSet& a, int anchor_groups);
 struct ConstraintSelection {
   bool retention = true;  ///< the retention edges of the finished tasks
   bool safety = true;     ///< the safety edge, when the protocol has a probe
+  /// The probe's last `probe_dual_rows` rows are held out of the family (its
+  /// rows are drawn from the others) and feed only the safety edge's proxy
+  /// value, ConstraintEdge::dual_value = forbidden_mass on those rows: a
+  /// multiplier then grows while the constraint fails on rows the solve never
+  /// saw, i.e. until it generalises (Cotter et al. 2019's two-dataset
+  /// Lagrangian; the results issue §3). 0: off. Must be < the probe's size.
+  int64_t probe_dual_rows = 0;
 };
 
 /// The protocol's constraint edges at this point of the run, in family
@@ -42,8 +49,11 @@ struct ConstraintSelection {
 /// (channel kMemory, inequality, margin protocol.anchor_margin); then, when
 /// the protocol has a safety probe, "safety" (channel kSafety, layer 0 — hard
 /// admissibility, DESIGN §6 — margin spec.epsilon). They touch every block and
-/// carry no closure: a family (below) or the caller supplies the values.
-/// `select` leaves out the kinds it does not ask for.
+/// carry no value closure: a family (below) or the caller supplies the
+/// values; with select.probe_dual_rows the safety edge carries its proxy
+/// dual_value (forbidden_mass on the held-out probe rows by ctx.model as it
+/// is when called, no autograd). `select` leaves out the kinds it does not
+/// ask for.
 std::vector<ConstraintEdge> protocol_constraint_edges(const TrainingContext& ctx,
                                                       int anchor_groups = 1,
                                                       ConstraintSelection select = {});
@@ -62,7 +72,10 @@ struct ConstraintRows {
 /// from (ctx.seed, ctx.step, the set's task or the probe), so the draw
 /// depends on nothing a method owns: every method sees the same rows at the
 /// same step of the same run.
-ConstraintRows draw_constraint_rows(const TrainingContext& ctx, int64_t rows_per_set);
+/// `probe_dual_rows`: the probe's last rows, held out of the draw
+/// (ConstraintSelection::probe_dual_rows).
+ConstraintRows draw_constraint_rows(const TrainingContext& ctx, int64_t rows_per_set,
+                                    int64_t probe_dual_rows = 0);
 
 /// The protocol's constraint set on the rows drawn at ctx.step
 /// (draw_constraint_rows): edges = protocol_constraint_edges(ctx,

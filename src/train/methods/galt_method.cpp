@@ -43,7 +43,8 @@
 // none), refresh_rows (rows per
 // anchor set and probe at a refresh; default the protocol's constraint_batch; 0: all rows),
 // refresh_every 1 (without local steps: refresh the edges every this many steps, linearised in
-// between), fused 1 (BlockStepOptions::fused).
+// between), fused 1 (BlockStepOptions::fused), safety_dual_rows 0 (probe rows
+// held out for the safety edge's multiplier only; 0: none).
 #include <torch/torch.h>
 
 #include <cmath>
@@ -122,6 +123,11 @@ class GaltMethod : public ContinualMethod {
     // with it vs 0.337 without (docs/RESULTS.md).
     lagrangian_metric_ = r.positive("lagrangian_metric", 1, true) > 0;
     fused_ = r.positive("fused", 1, true) > 0;
+    // safety_dual_rows > 0: the probe's last rows are held out of the safety
+    // edge's Jacobian and drive only its multiplier (a proxy edge,
+    // ConstraintSelection::probe_dual_rows), so λ keeps growing while the
+    // constraint fails on rows the solve never saw (the results issue §3).
+    select_.probe_dual_rows = static_cast<int64_t>(r.positive("safety_dual_rows", 0, true));
     r.finish();
     if (rule_ != 0 && rule_ != 1)
       throw InputError("[methods." + name_ + "] penalty_rule = " + std::to_string(rule_) +
@@ -172,7 +178,7 @@ class GaltMethod : public ContinualMethod {
 
     // The protocol's edges that exist from the start (safety), as linearised
     // messages; the retention edges join at each task's end.
-    for (auto& e : protocol_constraint_edges(ctx, groups_)) add_linearised(std::move(e));
+    for (auto& e : protocol_constraint_edges(ctx, groups_, select_)) add_linearised(std::move(e));
     if (local_) {
       forward_edges_.emplace(*chain, block_names_, forward_);
       for (auto& e : forward_edges_->edges()) opt_->add_constraint(std::move(e));
@@ -185,7 +191,7 @@ class GaltMethod : public ContinualMethod {
   }
 
   void end_task(TrainingContext& ctx) override {
-    for (auto& e : protocol_constraint_edges(ctx, groups_))
+    for (auto& e : protocol_constraint_edges(ctx, groups_, select_))
       if (!linearised_->tracks(e.name)) add_linearised(std::move(e));
   }
 
@@ -270,7 +276,7 @@ class GaltMethod : public ContinualMethod {
   // forward references.
   void refresh_edges(TrainingContext& ctx, const at::Tensor& x) {
     auto& c = *ctx.counters;
-    const EdgeFamily fam = protocol_constraint_family(ctx, refresh_rows_, groups_);
+    const EdgeFamily fam = protocol_constraint_family(ctx, refresh_rows_, groups_, select_);
     if (!fam.edges.empty()) {
       ComputeCounters work;
       const FamilyJacobians fj = family_jacobians(fam, params_, work);
@@ -301,6 +307,7 @@ class GaltMethod : public ContinualMethod {
   bool lagrangian_metric_ = false;
   bool fused_ = true;
   int64_t refresh_every_ = 1;
+  ConstraintSelection select_;  // both kinds; probe_dual_rows from safety_dual_rows
   ForwardEdgeOptions forward_;
 
   std::vector<std::string> block_names_;

@@ -5,12 +5,14 @@
 // the same edge family GALT linearises, evaluated every step by its values()
 // on the rows drawn for the step (protocol.constraint_batch per anchor set /
 // probe), margins from its edges. No penalty term, no local solve.
-// Options ([methods.lagrangian_gda]): dual_lr 0.5, trace_every 50.
+// Options ([methods.lagrangian_gda]): dual_lr 0.5, trace_every 50,
+// safety_dual_rows 0 (probe rows held out for the safety multiplier only).
 #include <torch/torch.h>
 
 #include <cmath>
 #include <map>
 
+#include "galt/error.h"
 #include "galt/train/protocol_constraints.h"
 #include "train/methods/method_common.h"
 #include "train/methods/methods.h"
@@ -25,6 +27,9 @@ class LagrangianGDA : public ContinualMethod {
     detail::OptionReader r("lagrangian_gda", o);
     dual_lr_ = r.positive("dual_lr", 0.5);
     trace_every_ = static_cast<int64_t>(r.positive("trace_every", 50));
+    // As GALT's option: the probe's last rows drive only the safety
+    // multiplier's ascent (a proxy constraint, protocol_constraints.h).
+    select_.probe_dual_rows = static_cast<int64_t>(r.positive("safety_dual_rows", 0, true));
     r.finish();
   }
   std::string name() const override { return "lagrangian_gda"; }
@@ -36,7 +41,8 @@ class LagrangianGDA : public ContinualMethod {
     opt_->zero_grad();
     auto loss = detail::task_loss(ctx, x, y);
     check_finite_loss(loss, "task loss");
-    const auto constraints = protocol_constraint_family(ctx, ctx.protocol->constraint_batch);
+    const auto constraints =
+        protocol_constraint_family(ctx, ctx.protocol->constraint_batch, 1, select_);
     const auto& edges = constraints.edges;
     std::vector<double> c(edges.size());
     if (!edges.empty()) {
@@ -52,6 +58,15 @@ class LagrangianGDA : public ContinualMethod {
       for (size_t e = 0; e < edges.size(); ++e) c[e] = cd[e].item<double>();
       loss = loss + (torch::tensor(lam, raw.options()) * cval).sum();
       check_finite_loss(loss, "Lagrangian");
+      // A proxy edge's multiplier ascends on its proxy (at θ before the step,
+      // like the others).
+      for (size_t e = 0; e < edges.size(); ++e)
+        if (edges[e].dual_value) {
+          c[e] = edges[e].dual_value() - edges[e].margin;
+          ++ctx.counters->forward_passes;
+          if (!std::isfinite(c[e]))
+            throw InputError("constraint '" + edges[e].name + "': the proxy value is NaN/Inf");
+        }
     }
     loss.backward();
     ++ctx.counters->global_backward_passes;
@@ -80,6 +95,7 @@ class LagrangianGDA : public ContinualMethod {
  private:
   double dual_lr_;
   int64_t trace_every_;
+  ConstraintSelection select_;
   std::map<std::string, double> lambda_;
   std::map<std::string, EdgeTrace> traces_;
   std::unique_ptr<torch::optim::AdamW> opt_;
