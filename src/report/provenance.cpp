@@ -1,40 +1,23 @@
 #include "galt/report/provenance.h"
 
-#include <galt_paths.h>
+#include <galt_build_commit.h>
 
-#include <array>
-#include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 namespace galt::report {
 
-namespace {
-
-// stdout of a shell command ("" when it fails).
-std::string output_of(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  std::array<char, 256> buf{};
-  while (fgets(buf.data(), static_cast<int>(buf.size()), pipe) != nullptr) out += buf.data();
-  if (pclose(pipe) != 0) return "";
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
-}  // namespace
-
 Provenance provenance(std::string command, std::string config) {
   Provenance p;
   p.command = std::move(command);
   p.config = std::move(config);
-  const std::string git = "git -C '" + std::string(GALT_SOURCE_DIR) + "' ";
-  const std::string commit = output_of(git + "rev-parse HEAD 2>/dev/null");
-  if (!commit.empty()) {
-    p.commit = commit;
-    p.dirty = !output_of(git + "status --porcelain --untracked-files=no 2>/dev/null").empty();
+  // The commit the binary was built from (cmake/build_commit.cmake), not the
+  // source tree's HEAD now: a copied binary running for hours while the tree
+  // moves on must not stamp its runs with later commits.
+  if (const std::string built = GALT_BUILD_COMMIT; !built.empty()) {
+    p.commit = built;
+    p.dirty = GALT_BUILD_DIRTY != 0;
   }
   const std::time_t now = std::time(nullptr);
   std::tm utc{};

@@ -215,7 +215,8 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
   p.constraint_batch = r.integer(mem, "memory", "constraint_batch", p.constraint_batch, 0);
 
   const auto* s =
-      r.table(root, "safety", {"critical_class", "forbidden_class", "epsilon", "probe_size"});
+      r.table(root, "safety",
+              {"critical_class", "forbidden_class", "epsilon", "probe_size", "probe_shift"});
   if (s) {
     p.safety.critical_class = r.integer(s, "safety", "critical_class", -1, 0);
     p.safety.forbidden_class = r.integer(s, "safety", "forbidden_class", -1, 0);
@@ -225,6 +226,8 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
     if (!(p.safety.epsilon >= 0 && p.safety.epsilon < 1))
       r.fail("safety.epsilon", "expected a number in [0, 1)");
     p.safety.probe_size = r.integer(s, "safety", "probe_size", p.safety.probe_size, 1);
+    p.safety.probe_shift = r.integer(s, "safety", "probe_shift", p.safety.probe_shift, 0);
+    if (p.safety.probe_shift > 8) r.fail("safety.probe_shift", "expected 0..8 pixels");
   }
 
   p.method_options = method_tables(root, r, source);

@@ -15,6 +15,8 @@ namespace {
 
 // Stream tag of the safety probe; anchor sets use their task index.
 constexpr uint64_t kProbeStream = 0x70726f6265ULL;  // "probe"
+// Stream tag of the probe rows' shifts (SafetySpec::probe_shift).
+constexpr uint64_t kShiftStream = 0x7368696674ULL;  // "shift"
 
 // One stream per (run seed, step, set): the draw of a set depends on nothing
 // a method owns, nor on how many other sets exist.
@@ -64,6 +66,24 @@ int64_t probe_solve_rows(const TrainingContext& ctx, int64_t dual_rows) {
 }
 
 }  // namespace
+
+at::Tensor shifted_probe_rows(const at::Tensor& x, int64_t s, uint64_t seed, int64_t step) {
+  constexpr int64_t side = 28;
+  if (x.size(1) != side * side)
+    throw InputError("safety.probe_shift needs 28×28 images; the probe rows have " +
+                     std::to_string(x.size(1)) + " features");
+  const int64_t n = x.size(0);
+  const auto padded = torch::constant_pad_nd(x.view({n, side, side}), {s, s, s, s}, 0.0);
+  std::mt19937_64 gen = stream(seed, step, kShiftStream);
+  std::uniform_int_distribution<int64_t> d(0, 2 * s);
+  std::vector<at::Tensor> out;
+  out.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t dy = d(gen), dx = d(gen);
+    out.push_back(padded[i].narrow(0, dy, side).narrow(1, dx, side).reshape({side * side}));
+  }
+  return torch::stack(out);
+}
 
 std::string retention_edge_name(int task, int group, int groups) {
   return "retain_task" + std::to_string(task) + (groups > 1 ? "/" + std::to_string(group) : "");
@@ -162,7 +182,10 @@ EdgeFamily protocol_constraint_family(const TrainingContext& ctx, int64_t rows_p
   }
   int64_t forbidden = -1;
   if (ctx.safety && select.safety) {
-    xs.push_back(rows_of(ctx.safety->probe_x, drawn.probe));
+    at::Tensor px = rows_of(ctx.safety->probe_x, drawn.probe);
+    if (const int64_t s = ctx.safety->spec.probe_shift; s > 0)
+      px = shifted_probe_rows(px, s, ctx.seed, ctx.step);
+    xs.push_back(px);
     fam.rows.push_back(xs.back().size(0));
     forbidden = ctx.safety->spec.forbidden_class;
     if (observed) indices.push_back(row_list(drawn.probe, ctx.safety->probe_x.size(0)));

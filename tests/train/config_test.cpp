@@ -72,6 +72,10 @@ TEST(Config, MalformedInputsAreInputErrors) {
   expect_error("[benchmark]\nseeds = []", "at least one seed");
   expect_error("[benchmark]\nseeds = [-1]", "non-negative");
   expect_error("[benchmark]\n[safety]\ncritical_class = 3", "needs both");
+  expect_error("[benchmark]\n[safety]\ncritical_class = 3\nforbidden_class = 4\nprobe_shift = 9",
+               "safety.probe_shift");
+  expect_error("[benchmark]\n[safety]\ncritical_class = 3\nforbidden_class = 4\nprobe_shift = -1",
+               "safety.probe_shift");
   expect_error("[benchmark]\n[methods.galt]\nrefresh_period = \"often\"", "expected a number");
   expect_error("[benchmark]\n[training]\nvalidation_fraction = 1.0",
                "training.validation_fraction");

@@ -304,6 +304,43 @@ TEST(ProtocolConstraints, MultiplierMethodsHoldTheDualRowsOutOfTheirFamily) {
   }
 }
 
+// SafetySpec::probe_shift: every shifted row is its stored row translated by
+// some (dx, dy) within the bound, zero fill; the same at the same (seed,
+// step), other shifts at another step; the family evaluates the shifted rows.
+TEST(ProtocolConstraints, ProbeShiftTranslatesTheDrawnRowsTheSameForEveryMethod) {
+  Scene s;
+  const auto x = s.safety.probe_x;
+  const auto a = shifted_probe_rows(x, 2, 5, 3);
+  EXPECT_TRUE(torch::equal(a, shifted_probe_rows(x, 2, 5, 3)));
+  EXPECT_FALSE(torch::equal(a, shifted_probe_rows(x, 2, 5, 4)));
+  int moved = 0;
+  for (int64_t i = 0; i < x.size(0); ++i) {
+    const auto img = x[i].view({28, 28});
+    const auto padded = torch::constant_pad_nd(img, {2, 2, 2, 2}, 0.0);
+    bool found = false;
+    for (int64_t dy = 0; dy <= 4 && !found; ++dy)
+      for (int64_t dx = 0; dx <= 4 && !found; ++dx)
+        if (torch::equal(a[i].view({28, 28}), padded.narrow(0, dy, 28).narrow(1, dx, 28))) {
+          found = true;
+          moved += (dy != 2 || dx != 2);
+        }
+    EXPECT_TRUE(found) << "row " << i << " is not a translate of its stored row";
+  }
+  EXPECT_GT(moved, 0);
+  EXPECT_THROW(shifted_probe_rows(torch::zeros({2, 10}), 1, 0, 0), InputError);
+
+  ComputeCounters counters;
+  s.safety.spec.probe_shift = 2;
+  const auto ctx = s.context(&s.anchors, &counters, 3);
+  const auto fam = protocol_constraint_family(ctx, 0, 1, {.retention = false});
+  torch::NoGradGuard g;
+  EXPECT_NEAR(fam.values()[0].item<double>(),
+              forbidden_mass(ctx.model->forward(shifted_probe_rows(x, 2, ctx.seed, 3)),
+                             s.p.safety.forbidden_class)
+                  .item<double>(),
+              1e-6);
+}
+
 TEST(ProtocolConstraints, FamilyJacobiansTakeOneBackwardPassByThePerExampleTrick) {
   Scene s;
   ComputeCounters counters;

@@ -45,6 +45,12 @@ struct SafetySpec {
   int64_t forbidden_class = -1;  ///< the answer a critical item must never get
   double epsilon = 0.02;         ///< allowed mean probability on the forbidden class
   int64_t probe_size = 100;      ///< training items of the critical class in the probe set
+  /// Each probe row drawn for a constraint evaluation is shifted by a random
+  /// (dx, dy) ∈ [−probe_shift, probe_shift]² pixels (zero fill), drawn from
+  /// (run seed, step) like the rows: every method sees the same shifted rows.
+  /// Augmenting the stored items is how a 100-item probe can stand for its
+  /// class (the results issue §3); 0: the rows as stored.
+  int64_t probe_shift = 0;
   bool enabled() const { return critical_class >= 0; }
 };
 

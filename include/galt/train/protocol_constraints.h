@@ -77,11 +77,18 @@ struct ConstraintRows {
 ConstraintRows draw_constraint_rows(const TrainingContext& ctx, int64_t rows_per_set,
                                     int64_t probe_dual_rows = 0);
 
+/// SafetySpec::probe_shift: each 28×28 row of `x` [n, 784] translated by its
+/// own (dx, dy) ∈ [−shift, shift]² pixels with zero fill, the shifts drawn
+/// from (seed, step) — so every method's family gets the same rows. Throws
+/// InputError for rows that are not 28×28 images.
+at::Tensor shifted_probe_rows(const at::Tensor& x, int64_t shift, uint64_t seed, int64_t step);
+
 /// The protocol's constraint set on the rows drawn at ctx.step
 /// (draw_constraint_rows): edges = protocol_constraint_edges(ctx,
 /// anchor_groups); values() runs ctx.model once on the drawn rows (anchor
 /// groups, then the probe, in edge order) and returns the k raw values [k]
-/// (retention_kl, forbidden_mass) with autograd; rows[i] is the number of
+/// (retention_kl, forbidden_mass) with autograd — the probe rows shifted when
+/// spec.probe_shift > 0 (shifted_probe_rows); rows[i] is the number of
 /// batch rows of edge i, so galt::family_jacobians applies the per-example
 /// trick. The answer sets (ctx.retention_mask) are taken when the family is
 /// built. Each values() call reports to ctx.constraint_observer when set.
