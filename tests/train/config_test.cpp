@@ -195,6 +195,24 @@ TEST(Config, ClassIndicesOutOfRangeAreRefused) {
   EXPECT_EQ(parse_bench_config("[benchmark]\ntasks = 5\nclasses_per_task = 2").tasks, 5);
 }
 
+TEST(Config, MethodOptionsOutOfRangeFailBeforeTraining) {
+  // A method's keys and ranges are its own (OptionReader): the runner's
+  // validate() builds every method, before any data or training.
+  for (const std::string bad : {"refresh_period = 2.5", "refresh_period = 0", "fused = 2",
+                                "trigger = -1.0", "rehearsal_batch = -1"}) {
+    SCOPED_TRACE(bad);
+    const auto p = parse_bench_config("[benchmark]\nmethods = [\"galt\"]\n[methods.galt]\n" + bad);
+    try {
+      ContinualRunner(p).validate();
+      FAIL() << "accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("[methods.galt] " + bad.substr(0, bad.find(' '))),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(Config, MissingFileIsInputError) {
   EXPECT_THROW(load_bench_config("/nonexistent/galt.toml"), InputError);
 }
