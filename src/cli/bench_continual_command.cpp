@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/continual_common.h"
 #include "cli/list_parser.h"
+#include "cli/option_checks.h"
 #include "galt/error.h"
 #include "galt/report/progress.h"
 #include "galt/report/provenance.h"
@@ -90,7 +91,8 @@ void register_bench_continual(CLI::App& bench) {
   cmd->add_option("--seeds", args->seeds, "override the config's seeds (comma-separated)");
   cmd->add_option("--methods", args->methods, "override the config's methods (comma-separated)");
   cmd->add_option("--iterations", args->iterations,
-                  "override the iterations per task (0: the config's)");
+                  "override the iterations per task (0: the config's)")
+      ->check(at_least(0, "0: the config's"));
   cmd->add_option("--runs-dir", args->runs_dir,
                   "keep every finished (method, seed) run in this folder and take finished runs "
                   "from it (resume)");
