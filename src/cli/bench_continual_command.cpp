@@ -6,6 +6,7 @@
 // killed multi-hour run resumes, and its JSON is the uninterrupted one's.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iterator>
 
 #include "cli/commands.h"
@@ -53,7 +54,14 @@ void run_continual(const ContinualArgs& a) {
              ? p.method_options.erase(it)
              : std::next(it);
 
+  // The report is written after the runs: a missing folder must fail now,
+  // not after hours of training.
+  const std::filesystem::path json(a.json);
+  if (json.has_parent_path() && !std::filesystem::is_directory(json.parent_path()))
+    throw InputError(a.json + ": the folder " + json.parent_path().string() + " does not exist");
+
   train::ContinualRunner runner(p);
+  runner.validate();  // bad methods or options: before --runs-dir is made
   auto store = open_run_store(a.runs_dir);
   runner.set_run_store(store);
   const int64_t per_run = runner.steps_per_run();
