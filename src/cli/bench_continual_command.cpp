@@ -6,11 +6,13 @@
 // killed multi-hour run resumes, and its JSON is the uninterrupted one's.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iterator>
 
 #include "cli/commands.h"
 #include "cli/continual_common.h"
 #include "cli/list_parser.h"
+#include "cli/option_checks.h"
 #include "galt/error.h"
 #include "galt/report/progress.h"
 #include "galt/report/provenance.h"
@@ -52,7 +54,14 @@ void run_continual(const ContinualArgs& a) {
              ? p.method_options.erase(it)
              : std::next(it);
 
+  // The report is written after the runs: a missing folder must fail now,
+  // not after hours of training.
+  const std::filesystem::path json(a.json);
+  if (json.has_parent_path() && !std::filesystem::is_directory(json.parent_path()))
+    throw InputError(a.json + ": the folder " + json.parent_path().string() + " does not exist");
+
   train::ContinualRunner runner(p);
+  runner.validate();  // bad methods or options: before --runs-dir is made
   auto store = open_run_store(a.runs_dir);
   runner.set_run_store(store);
   const int64_t per_run = runner.steps_per_run();
@@ -90,7 +99,8 @@ void register_bench_continual(CLI::App& bench) {
   cmd->add_option("--seeds", args->seeds, "override the config's seeds (comma-separated)");
   cmd->add_option("--methods", args->methods, "override the config's methods (comma-separated)");
   cmd->add_option("--iterations", args->iterations,
-                  "override the iterations per task (0: the config's)");
+                  "override the iterations per task (0: the config's)")
+      ->check(at_least(0, "0: the config's"));
   cmd->add_option("--runs-dir", args->runs_dir,
                   "keep every finished (method, seed) run in this folder and take finished runs "
                   "from it (resume)");

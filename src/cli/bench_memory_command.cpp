@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "galt/report/provenance.h"
 #include "cli/list_parser.h"
+#include "cli/option_checks.h"
 #include "galt/error.h"
 
 namespace galt::cli {
@@ -40,14 +41,19 @@ void register_bench_memory(CLI::App& bench) {
   cmd->add_option("--json", a->json_out, "Write the results here (JSON)")->required();
   cmd->add_option("--only", a->only, "Comma list of symbolic, ledger, heads (default all)");
   cmd->add_option("--seeds", a->seeds, "Seeds of the learned heads (default 1,2,3)");
-  cmd->add_option("--entries", a->entries, "Entries in the access-latency ledger (1000000)");
-  cmd->add_option("--appends", a->appends, "Durable appends timed (200000)");
-  cmd->add_option("--batch", a->batch, "Appends per committed batch (1000)");
-  cmd->add_option("--queries", a->queries, "Access queries timed (200000)");
-  cmd->add_option("--recovery-trials", a->recovery_trials, "Kill/reopen trials per mode (3)");
-  cmd->add_option("--train-packets", a->train_packets, "Contrast packets in train (240)");
-  cmd->add_option("--test-packets", a->test_packets, "Contrast packets in test (80)");
-  cmd->add_option("--epochs", a->epochs, "Transformer training epochs (10)");
+  // Every count is ≥ 1: a zero would leave a median or a split of nothing.
+  cmd->add_option("--entries", a->entries, "Entries in the access-latency ledger (1000000)")
+      ->check(at_least(1));
+  cmd->add_option("--appends", a->appends, "Durable appends timed (200000)")->check(at_least(1));
+  cmd->add_option("--batch", a->batch, "Appends per committed batch (1000)")->check(at_least(1));
+  cmd->add_option("--queries", a->queries, "Access queries timed (200000)")->check(at_least(1));
+  cmd->add_option("--recovery-trials", a->recovery_trials, "Kill/reopen trials per mode (3)")
+      ->check(at_least(1));
+  cmd->add_option("--train-packets", a->train_packets, "Contrast packets in train (240)")
+      ->check(at_least(1));
+  cmd->add_option("--test-packets", a->test_packets, "Contrast packets in test (80)")
+      ->check(at_least(1));
+  cmd->add_option("--epochs", a->epochs, "Transformer training epochs (10)")->check(at_least(1));
   cmd->add_option("--reference", a->reference,
                   "galt-reference data for the external check (default "
                   "../shared/data/galt-reference next to the source tree; 'none' skips it)");

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "galt/error.h"
 #include "galt/report/provenance.h"
 #include "galt/models/mlp.h"
@@ -523,15 +524,16 @@ void register_bench_solver(CLI::App& bench) {
       bench.add_subcommand("solver", "Local-solve exactness and speed; GALT step vs AdamW step");
   cmd->add_option("--json", o->json, "write the JSON here (default: stdout)");
   cmd->add_option("--max-d", o->max_d, "largest block size d for the solve timings")
-      ->check(CLI::Range(1000, 100000000));
+      ->check(integer_in(1000, 100000000));
   cmd->add_option("--reps", o->reps, "timed repetitions per step measurement")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", o->threads, "cores to use (0: all)");
+      ->check(at_least(1));
+  cmd->add_option("--threads", o->threads, "cores to use (0: all)")->check(at_least(0, "0: all"));
   cmd->add_flag("--steps-only", o->steps_only,
                 "only the step measurements (step_ratio, gda_ratio, threads2_speedup)");
   cmd->add_option("--fused-min-per-edge", o->fused_min_per_edge,
-                  "BlockStepOptions::fused_min_per_edge for the step measurements (default: the "
-                  "library's)");
+                  "BlockStepOptions::fused_min_per_edge for the step measurements (-1, the "
+                  "default: the library's)")
+      ->check(at_least(-1, "-1: the library's"));
   cmd->callback([o] { run(*o); });
 }
 

@@ -67,8 +67,6 @@ void run_tune(const TuneArgs& a) {
   if (out.has_parent_path() && !fs::is_directory(out.parent_path()))
     throw InputError(a.out + ": the folder " + out.parent_path().string() + " does not exist");
 
-  auto store = open_run_store(a.runs_dir);
-  const data::TrainTest data = data::load_by_name(p.dataset);
   // One job per (method, grid point); every job has the same length.
   struct Job {
     std::string method;
@@ -79,6 +77,11 @@ void run_tune(const TuneArgs& a) {
   for (const auto& m : methods)
     for (const auto& point : train::grid_points(spec.grid.at(m)))
       jobs.push_back({m, point, train::tuning_protocol(p, spec, m, point)});
+  // A bad value in any grid (a fraction for a count, say) fails here, not
+  // after the points before it have trained.
+  for (const auto& job : jobs) train::ContinualRunner(job.protocol).validate();
+  auto store = open_run_store(a.runs_dir);
+  const data::TrainTest data = data::load_by_name(p.dataset);
   const auto& first = jobs.front().protocol;
   report::Progress progress(
       "tune " + p.name,

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "galt/data/dataset.h"
 #include "galt/data/split.h"
 #include "galt/error.h"
@@ -141,15 +142,16 @@ void register_demo(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "demo", "Two-phase Fashion-MNIST: GALT (safety + retention edges) vs AdamW");
   cmd->add_option("--data", o->data_dir, "Fashion-MNIST directory (IDX .gz files)");
-  cmd->add_option("--steps", o->steps, "optimizer steps per phase")->check(CLI::PositiveNumber);
-  cmd->add_option("--hidden", o->hidden, "hidden width of the MLP")->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", o->seed, "random seed");
+  cmd->add_option("--steps", o->steps, "optimizer steps per phase")->check(at_least(1));
+  cmd->add_option("--hidden", o->hidden, "hidden width of the MLP")->check(at_least(1));
+  cmd->add_option("--seed", o->seed, "random seed")->check(at_least(0));
   cmd->add_option("--inner-steps", o->solver.dual.inner_steps, "K_in: inner steps per dual update")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--rho-max", o->solver.dual.rho_max, "ceiling of the penalty ρ")->check(CLI::PositiveNumber);
+      ->check(at_least(1));
+  cmd->add_option("--rho-max", o->solver.dual.rho_max, "ceiling of the penalty ρ")
+      ->check(finite_above(0));
   cmd->add_option("--trust-radius", o->solver.trust.radius,
                   "initial trust radius, in AdamW steps (0: unbounded)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(finite_above(0, true, "0: unbounded"));
   cmd->add_flag("--trace", o->trace, "print every GALT step's edge statistics to stderr");
   cmd->callback([o] {
     const auto ds = data::load_fashion_mnist(o->data_dir);

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "galt/dist/process_executor.h"
 #include "galt/dist/replica_check.h"
 #include "galt/error.h"
@@ -79,7 +80,10 @@ void validate(const SelftestOptions& o) {
   at_least("--steps", o.steps, 1);
   at_least("--threads", o.threads, 1);
   at_least("--check-every", o.check_every, 0);
-  if (!(o.timeout > 0)) throw InputError("--timeout must be > 0 seconds");
+  // At most a day: the timeout becomes int64 milliseconds (and NaN fails both tests).
+  if (!(o.timeout > 0 && o.timeout <= 86400))
+    throw InputError("--timeout is " + std::to_string(o.timeout) +
+                     "; it must be in (0, 86400] seconds");
 }
 
 dist::Rendezvous rendezvous_of(const SelftestOptions& o) {
@@ -291,7 +295,9 @@ void register_dist(CLI::App& app) {
   st->add_option("--width", o->width, "Input and hidden width")->capture_default_str();
   st->add_option("--batch", o->batch, "Rows per step")->capture_default_str();
   st->add_option("--steps", o->steps, "Optimizer steps")->capture_default_str();
-  st->add_option("--seed", o->seed, "Seed of data, model and batches")->capture_default_str();
+  st->add_option("--seed", o->seed, "Seed of data, model and batches")
+      ->capture_default_str()
+      ->check(at_least(0));
   st->add_option("--threads", o->threads, "BLAS × intra-op threads of each process")
       ->capture_default_str();
   st->add_option("--timeout", o->timeout, "Seconds the rendezvous and each collective may take")
@@ -299,16 +305,22 @@ void register_dist(CLI::App& app) {
   st->add_option("--check-every", o->check_every,
                  "Compare the ranks' state every N steps (0: only at the end)")
       ->capture_default_str();
-  st->add_option("--rank", o->rank, "This process's rank (else $RANK)");
-  st->add_option("--world-size", o->world_size, "Number of ranks (else $WORLD_SIZE)");
+  // -1, the default of these, means "not given": a given value must be a real one.
+  st->add_option("--rank", o->rank, "This process's rank (else $RANK)")->check(at_least(0));
+  st->add_option("--world-size", o->world_size, "Number of ranks (else $WORLD_SIZE)")
+      ->check(at_least(1));
   st->add_option("--master-addr", o->master_addr, "Rank 0's address (with --rank)")
       ->capture_default_str();
   st->add_option("--master-port", o->master_port, "Rank 0's port (with --rank)")
-      ->capture_default_str();
-  st->add_option("--die-rank", o->die_rank, "Fault test: this rank SIGKILLs itself ...");
-  st->add_option("--die-at-step", o->die_at_step, "... at the start of this step");
+      ->capture_default_str()
+      ->check(integer_in(1, 65535));
+  st->add_option("--die-rank", o->die_rank, "Fault test: this rank SIGKILLs itself ...")
+      ->check(at_least(0));
+  st->add_option("--die-at-step", o->die_at_step, "... at the start of this step")
+      ->check(at_least(0));
   st->add_option("--diverge-rank", o->diverge_rank,
-                 "Fault test: this rank nudges one penalty by one ulp after step 2");
+                 "Fault test: this rank nudges one penalty by one ulp after step 2")
+      ->check(at_least(0));
   st->callback([o] {
     try {
       run_selftest(*o);

@@ -28,6 +28,7 @@
 
 #include "cli/commands.h"
 #include "cli/list_parser.h"
+#include "cli/option_checks.h"
 #include "galt/error.h"
 #include "galt/memory/trace_ledger.h"
 
@@ -101,12 +102,17 @@ void register_memory(CLI::App& app, std::ostream& out) {
 
   auto* create = mem->add_subcommand("create", "Create a new ledger");
   ledger_arg(create);
-  create->add_option("--layers", a->layers, "Number of safety layers N (default 4)");
+  // The ranges are the ledger's own (SafetyStack, Adjudicator); checked here
+  // too so the message names the option.
+  create->add_option("--layers", a->layers, "Number of safety layers N (default 4)")
+      ->check(integer_in(1, 64));
   create->add_option("--hard", a->hard, "Comma-separated hard layers (default 0,1)");
-  create->add_option("--margin", a->margin, "Ambiguity margin (default 0.05)");
+  create->add_option("--margin", a->margin, "Ambiguity margin (default 0.05)")
+      ->check(finite_above(0, true));
   create->add_option("--soft-policy", a->soft_policy, "accept_with_residual (default) or reject");
   create->add_option("--ambiguity-policy", a->ambiguity_policy, "reject (default) or hold");
-  create->add_option("--soft-gate", a->soft_gate, "Gate of accept_with_residual (default 0.5)");
+  create->add_option("--soft-gate", a->soft_gate, "Gate of accept_with_residual (default 0.5)")
+      ->check(finite_in(0, 1));
   create->add_option("--access", a->access, "hierarchical (default), same_layer or flush");
   create->add_option("--on-resolve", a->on_resolve, "restore (default) or readjudicate");
   create->callback([a, print] {
@@ -125,7 +131,10 @@ void register_memory(CLI::App& app, std::ostream& out) {
 
   auto* propose = mem->add_subcommand("propose", "Propose a candidate memory");
   ledger_arg(propose);
-  propose->add_option("--layer", a->layer, "Layer m the memory depends on")->required();
+  // Layers are ≥ 0 (the ledger checks the stack's top); ids start at 1.
+  propose->add_option("--layer", a->layer, "Layer m the memory depends on")
+      ->required()
+      ->check(at_least(0));
   auto* p_text = propose->add_option("--payload", a->payload, "Payload text");
   auto* p_file = propose->add_option("--payload-file", a->payload_file, "Payload file (bytes)");
   p_text->excludes(p_file);
@@ -146,7 +155,7 @@ void register_memory(CLI::App& app, std::ostream& out) {
 
   auto* adjudicate = mem->add_subcommand("adjudicate", "Adjudicate a proposed entry");
   ledger_arg(adjudicate);
-  adjudicate->add_option("--entry", a->entry, "Entry id")->required();
+  adjudicate->add_option("--entry", a->entry, "Entry id")->required()->check(at_least(1));
   adjudicate->add_option("--values", a->values, "C_0,...,C_{N-1} (C ≤ 0 feasible)")->required();
   adjudicate->add_flag("--no-write", a->no_write, "The candidate asks not to be written");
   adjudicate->callback([a, print] {
@@ -157,7 +166,7 @@ void register_memory(CLI::App& app, std::ostream& out) {
 
   auto* readj = mem->add_subcommand("readjudicate", "A later ruling on an entry");
   ledger_arg(readj);
-  readj->add_option("--entry", a->entry, "Entry id")->required();
+  readj->add_option("--entry", a->entry, "Entry id")->required()->check(at_least(1));
   readj->add_option("--values", a->values, "C_0,...,C_{N-1}")->required();
   readj->add_flag("--no-write", a->no_write, "The candidate asks not to be written");
   readj->add_option("--note", a->note, "Who ruled and why");
@@ -170,7 +179,7 @@ void register_memory(CLI::App& app, std::ostream& out) {
 
   auto* consolidate = mem->add_subcommand("consolidate", "Consolidate an accepted entry");
   ledger_arg(consolidate);
-  consolidate->add_option("--entry", a->entry, "Entry id")->required();
+  consolidate->add_option("--entry", a->entry, "Entry id")->required()->check(at_least(1));
   consolidate->callback([a, print] {
     auto l = TraceLedger::open(a->ledger);
     l.consolidate(a->entry);
@@ -179,7 +188,7 @@ void register_memory(CLI::App& app, std::ostream& out) {
 
   auto* raise = mem->add_subcommand("raise", "Raise a violation at a layer");
   ledger_arg(raise);
-  raise->add_option("--layer", a->layer, "Violation layer v")->required();
+  raise->add_option("--layer", a->layer, "Violation layer v")->required()->check(at_least(0));
   raise->add_option("--note", a->note, "What was violated");
   raise->callback([a, print] {
     auto l = TraceLedger::open(a->ledger);
@@ -188,7 +197,9 @@ void register_memory(CLI::App& app, std::ostream& out) {
 
   auto* resolve = mem->add_subcommand("resolve", "Resolve an active violation");
   ledger_arg(resolve);
-  resolve->add_option("--violation", a->violation, "Violation id")->required();
+  resolve->add_option("--violation", a->violation, "Violation id")
+      ->required()
+      ->check(at_least(1));
   resolve->add_option("--note", a->note, "How it was resolved");
   resolve->callback([a, print] {
     auto l = TraceLedger::open(a->ledger);
@@ -213,7 +224,7 @@ void register_memory(CLI::App& app, std::ostream& out) {
 
   auto* show = mem->add_subcommand("show", "Show an entry and its trace");
   ledger_arg(show);
-  show->add_option("--entry", a->entry, "Entry id")->required();
+  show->add_option("--entry", a->entry, "Entry id")->required()->check(at_least(1));
   show->callback([a, print] {
     auto l = TraceLedger::open(a->ledger, {.read_only = true});
     const auto e = l.entry(a->entry);

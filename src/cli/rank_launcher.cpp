@@ -114,6 +114,10 @@ void validate(const RankLaunch& l) {
     throw InputError("launch: --master-port " + std::to_string(l.master_port) +
                      " is outside 0..65535 (0: a free port)");
   if (l.master_addr.empty()) throw InputError("launch: --master-addr is empty");
+  if (!(l.grace_seconds >= 0 && l.grace_seconds <= kMaxGraceSeconds))
+    throw InputError("launch: --grace " + std::to_string(l.grace_seconds) +
+                     " is outside [0, " + std::to_string(static_cast<int>(kMaxGraceSeconds)) +
+                     "] seconds");
 }
 
 int free_port(const std::string& addr) {

@@ -28,8 +28,11 @@ struct RankLaunch {
   std::FILE* err = stderr;
 };
 
+/// The longest --grace: a day (the grace is waited in milliseconds, an int64).
+inline constexpr double kMaxGraceSeconds = 86400;
+
 /// Throws galt::InputError: ranks < 1, no program arguments, a port outside
-/// 0..65535, an empty address.
+/// 0..65535, an empty address, a grace outside [0, kMaxGraceSeconds].
 void validate(const RankLaunch& launch);
 
 /// Runs the ranks to the end. Every rank gets RANK, WORLD_SIZE, LOCAL_RANK,

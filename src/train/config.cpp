@@ -3,8 +3,10 @@
 
 #include <toml++/toml.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -14,6 +16,10 @@
 namespace galt::train {
 
 namespace {
+
+// Both datasets a config can name ("fashion", "mnist") have ten classes; the
+// runner checks the split again against the loaded data.
+constexpr int64_t kDatasetClasses = 10;
 
 class Reader {
  public:
@@ -38,16 +44,22 @@ class Reader {
     return t;
   }
 
+  // TOML has nan and inf; no real-valued setting of a config means either,
+  // so every number must be finite (the caller checks its range).
   double number(const toml::table* t, const std::string& tname, const std::string& key,
                 double def) const {
     if (!t) return def;
     const auto* n = t->get(key);
     if (!n) return def;
-    if (auto v = n->value<double>()) return *v;
-    fail(tname + "." + key, "expected a number");
+    const auto v = n->value<double>();
+    if (!v) fail(tname + "." + key, "expected a number");
+    if (!std::isfinite(*v)) fail(tname + "." + key, "expected a finite number, got " + show(*v));
+    return *v;
   }
+  // `max` guards the fields stored as int, where a larger value would wrap.
   int64_t integer(const toml::table* t, const std::string& tname, const std::string& key,
-                  int64_t def, int64_t min) const {
+                  int64_t def, int64_t min,
+                  int64_t max = std::numeric_limits<int64_t>::max()) const {
     if (!t) return def;
     const auto* n = t->get(key);
     if (!n) return def;
@@ -55,7 +67,14 @@ class Reader {
     const int64_t v = *n->value<int64_t>();
     if (v < min)
       fail(tname + "." + key, std::to_string(v) + " is below the minimum " + std::to_string(min));
+    if (v > max)
+      fail(tname + "." + key, std::to_string(v) + " is above the maximum " + std::to_string(max));
     return v;
+  }
+  static std::string show(double v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
   }
   std::string string(const toml::table* t, const std::string& tname, const std::string& key,
                      const std::string& def, const std::set<std::string>& allowed = {}) const {
@@ -125,8 +144,11 @@ std::map<std::string, MethodOptions> method_tables(const toml::table& root, cons
       if (!st) r.fail("methods." + n, "expected a table of numeric options");
       MethodOptions opts;
       for (const auto& [k, v] : *st) {
+        const std::string key = "methods." + n + "." + std::string(k.str());
         auto d = v.value<double>();
-        if (!d) r.fail("methods." + n + "." + std::string(k.str()), "expected a number");
+        if (!d) r.fail(key, "expected a number");
+        // The range of each option is its method's (OptionReader); no option means nan or inf.
+        if (!std::isfinite(*d)) r.fail(key, "expected a finite number, got " + Reader::show(*d));
         opts[std::string(k.str())] = *d;
       }
       out[n] = opts;
@@ -157,9 +179,16 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
   p.dataset = r.string(b, "benchmark", "dataset", p.dataset, {"fashion", "mnist"});
   const auto scen = r.string(b, "benchmark", "scenario", "class", {"class", "task"});
   p.scenario = scen == "task" ? Scenario::kTaskIncremental : Scenario::kClassIncremental;
-  p.tasks = static_cast<int>(r.integer(b, "benchmark", "tasks", p.tasks, 1));
-  p.classes_per_task =
-      static_cast<int>(r.integer(b, "benchmark", "classes_per_task", p.classes_per_task, 1));
+  p.tasks = static_cast<int>(r.integer(b, "benchmark", "tasks", p.tasks, 1, kDatasetClasses));
+  p.classes_per_task = static_cast<int>(
+      r.integer(b, "benchmark", "classes_per_task", p.classes_per_task, 1, kDatasetClasses));
+  if (int64_t{p.tasks} * p.classes_per_task > kDatasetClasses)
+    r.fail("benchmark.tasks", std::to_string(p.tasks) + " tasks of " +
+                                  std::to_string(p.classes_per_task) +
+                                  " classes need more than the dataset's " +
+                                  std::to_string(kDatasetClasses) +
+                                  " classes (expected tasks * classes_per_task <= " +
+                                  std::to_string(kDatasetClasses) + ")");
   p.seeds = r.array<uint64_t>(b, "benchmark", "seeds", p.seeds);
   p.methods = r.array<std::string>(b, "benchmark", "methods", p.methods);
   // tuned = "file.toml" or ["a.toml", "b.toml"] (merged; a key set twice is an error).
@@ -218,10 +247,14 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
       r.table(root, "safety",
               {"critical_class", "forbidden_class", "epsilon", "probe_size", "probe_shift"});
   if (s) {
-    p.safety.critical_class = r.integer(s, "safety", "critical_class", -1, 0);
-    p.safety.forbidden_class = r.integer(s, "safety", "forbidden_class", -1, 0);
+    p.safety.critical_class =
+        r.integer(s, "safety", "critical_class", -1, 0, kDatasetClasses - 1);
+    p.safety.forbidden_class =
+        r.integer(s, "safety", "forbidden_class", -1, 0, kDatasetClasses - 1);
     if (!s->get("critical_class") || !s->get("forbidden_class"))
       r.fail("[safety]", "needs both critical_class and forbidden_class");
+    if (p.safety.critical_class == p.safety.forbidden_class)
+      r.fail("safety.forbidden_class", "expected a class other than critical_class");
     p.safety.epsilon = r.number(s, "safety", "epsilon", p.safety.epsilon);
     if (!(p.safety.epsilon >= 0 && p.safety.epsilon < 1))
       r.fail("safety.epsilon", "expected a number in [0, 1)");
@@ -236,14 +269,17 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
           r.table(root, "tuning",
                   {"tasks", "iterations", "seeds", "points", "select", "violation_max", "grid"})) {
     auto& spec = p.tuning;
-    spec.tasks = static_cast<int>(r.integer(tu, "tuning", "tasks", 0, 0));
+    spec.tasks = static_cast<int>(r.integer(tu, "tuning", "tasks", 0, 0, kDatasetClasses));
     spec.iterations = r.integer(tu, "tuning", "iterations", 0, 0);
     spec.seeds = r.array<uint64_t>(tu, "tuning", "seeds", spec.seeds);
     if (spec.seeds.empty()) r.fail("tuning.seeds", "expected at least one selection seed");
-    spec.points = static_cast<int>(r.integer(tu, "tuning", "points", 0, 1));
+    spec.points = static_cast<int>(
+        r.integer(tu, "tuning", "points", 0, 1, std::numeric_limits<int>::max()));
     if (!tu->get("points")) r.fail("tuning.points", "missing (the grid points every method gets)");
     spec.select = r.string(tu, "tuning", "select", spec.select, {"accuracy", "safe_accuracy"});
     spec.violation_max = r.number(tu, "tuning", "violation_max", spec.violation_max);
+    if (!(spec.violation_max >= 0 && spec.violation_max <= 1))
+      r.fail("tuning.violation_max", "expected a number in [0, 1] (a violation rate)");
     if (const auto* g = tu->get("grid")) {
       const auto* gt = g->as_table();
       if (!gt) r.fail("tuning.grid", "expected a table of [tuning.grid.<method>] tables");
@@ -259,6 +295,8 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
           for (const auto& e : *a) {
             auto d = e.value<double>();
             if (!d) r.fail(key, "expected an array of numbers");
+            if (!std::isfinite(*d))
+              r.fail(key, "expected finite numbers, got " + Reader::show(*d));
             vals.push_back(*d);
           }
           spec.grid[mn][std::string(k.str())] = vals;

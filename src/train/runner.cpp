@@ -125,7 +125,9 @@ void ContinualRunner::validate() const {
       throw InputError("options given for method '" + m + "', which is not in the methods list");
   if (p.iterations < 1) throw InputError("iterations must be >= 1");
   if (p.batch < 1) throw InputError("batch must be >= 1");
-  if (!(p.lr > 0)) throw InputError("lr must be > 0");
+  if (!(p.lr > 0 && std::isfinite(p.lr))) throw InputError("lr must be finite and > 0");
+  if (!(p.weight_decay >= 0 && std::isfinite(p.weight_decay)))
+    throw InputError("weight_decay must be finite and >= 0");
   if (p.anchors_per_task < 1) throw InputError("anchors_per_task must be >= 1");
   if (p.eval_every < 1) throw InputError("eval_every must be >= 1");
   if (p.model != "mlp" && p.model != "lora_mlp")

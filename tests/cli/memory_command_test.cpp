@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -80,6 +81,45 @@ TEST(MemoryCli, BadInputIsAnInputError) {
   EXPECT_THROW(run({"resolve", db, "--violation", "5"}), InputError);
   // Nothing bad input did was recorded: one proposal, one adjudication.
   EXPECT_EQ(run({"export", db})["events"].size(), 2u);
+}
+
+// The numeric options are range-checked by CLI11 (option_checks.h), before
+// the ledger is touched: a CLI::ValidationError naming the option, where the
+// ledger's own check would throw an InputError without it.
+void expect_option_refused(const std::vector<std::string>& args, const std::string& option) {
+  try {
+    run(args);
+    FAIL() << "accepted " << option;
+  } catch (const CLI::ValidationError& e) {
+    EXPECT_NE(std::string(e.what()).find(option + ": got "), std::string::npos) << e.what();
+  }
+}
+
+TEST(MemoryCli, NumericOptionsOutOfRangeAreRefusedBeforeTheLedger) {
+  TempDir dir;
+  const std::string fresh = dir.file("never.db");
+  expect_option_refused({"create", fresh, "--layers", "0"}, "--layers");
+  expect_option_refused({"create", fresh, "--layers", "65"}, "--layers");
+  expect_option_refused({"create", fresh, "--margin", "nan"}, "--margin");
+  expect_option_refused({"create", fresh, "--margin", "-0.1"}, "--margin");
+  expect_option_refused({"create", fresh, "--soft-gate", "1.5"}, "--soft-gate");
+  expect_option_refused({"create", fresh, "--soft-gate", "inf"}, "--soft-gate");
+  EXPECT_FALSE(std::filesystem::exists(fresh));  // nothing was created
+
+  const std::string db = dir.file("mem.db");
+  run({"create", db});
+  const auto e = run({"propose", db, "--layer", "2", "--payload", "x"})["entry"].get<long long>();
+  expect_option_refused({"propose", db, "--layer", "-1", "--payload", "y"}, "--layer");
+  expect_option_refused({"adjudicate", db, "--entry", "0", "--values", "-1,-1,-1,-1"}, "--entry");
+  expect_option_refused({"readjudicate", db, "--entry", "-1", "--values", "-1,-1,-1,-1"},
+                        "--entry");
+  expect_option_refused({"consolidate", db, "--entry", "0"}, "--entry");
+  expect_option_refused({"show", db, "--entry", "-5"}, "--entry");
+  expect_option_refused({"raise", db, "--layer", "-2"}, "--layer");
+  expect_option_refused({"resolve", db, "--violation", "0"}, "--violation");
+  // Nothing was recorded: the proposal alone.
+  EXPECT_EQ(run({"export", db})["events"].size(), 1u);
+  EXPECT_EQ(run({"show", db, "--entry", std::to_string(e)})["status"], "proposed");
 }
 
 }  // namespace

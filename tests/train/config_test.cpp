@@ -89,6 +89,134 @@ TEST(Config, MalformedInputsAreInputErrors) {
   expect_error("[benchmark]\ntuned = \"nowhere.toml\"", "galt bench tune");
 }
 
+// A field out of its range: the message names the file, the table.key and
+// what is accepted (`expected`).
+void expect_range_error(const std::string& toml, const std::string& key,
+                        const std::string& expected) {
+  SCOPED_TRACE(toml);
+  expect_error("[benchmark]\n" + toml, "test.toml: " + key + ": ");
+  expect_error("[benchmark]\n" + toml, expected);
+}
+
+TEST(Config, NegativeCountsAreRefused) {
+  expect_range_error("tasks = -1", "benchmark.tasks", "below the minimum 1");
+  expect_range_error("[training]\nbatch = -8", "training.batch", "below the minimum 1");
+  expect_range_error("[training]\npretrain_iterations = -1", "training.pretrain_iterations",
+                     "below the minimum 0");
+  expect_range_error("[training]\ntest_per_task = -1", "training.test_per_task",
+                     "below the minimum 0");
+  expect_range_error("[training]\ntrain_per_task = -1", "training.train_per_task",
+                     "below the minimum 0");
+  expect_range_error("[memory]\nconstraint_batch = -1", "memory.constraint_batch",
+                     "below the minimum 0");
+  expect_range_error("[safety]\ncritical_class = 1\nforbidden_class = 2\nprobe_size = -5",
+                     "safety.probe_size", "below the minimum 1");
+  expect_range_error("[tuning]\npoints = 1\niterations = -3", "tuning.iterations",
+                     "below the minimum 0");
+  expect_range_error("[model]\nhidden = [16, -4]", "model.hidden", "non-negative");
+}
+
+TEST(Config, ZeroCountsAreRefusedWhereZeroMeansNothing) {
+  expect_range_error("classes_per_task = 0", "benchmark.classes_per_task", "below the minimum 1");
+  expect_range_error("[training]\niterations = 0", "training.iterations", "below the minimum 1");
+  expect_range_error("[training]\neval_every = 0", "training.eval_every", "below the minimum 1");
+  expect_range_error("[memory]\nanchors_per_task = 0", "memory.anchors_per_task",
+                     "below the minimum 1");
+  expect_range_error("[model]\nhidden = [0]", "model.hidden", "widths >= 1");
+  expect_range_error("[model]\nlora_rank = 0", "model.lora_rank", "below the minimum 1");
+  expect_range_error("[tuning]\npoints = 0", "tuning.points", "below the minimum 1");
+  // Where 0 has a meaning ("all", "none", "the protocol's") it parses.
+  const auto p = parse_bench_config(
+      "[benchmark]\n[training]\ntest_per_task = 0\npretrain_iterations = 0\n[memory]\n"
+      "constraint_batch = 0\n[tuning]\npoints = 1\ntasks = 0\niterations = 0");
+  EXPECT_EQ(p.test_per_task, 0);
+  EXPECT_EQ(p.tuning.tasks, 0);
+}
+
+TEST(Config, CountsTooLargeForTheirFieldAreRefused) {
+  // tasks is an int: 2^32 + 1 would wrap to 1.
+  expect_range_error("tasks = 4294967297", "benchmark.tasks", "above the maximum 10");
+  expect_range_error("[tuning]\npoints = 4294967297", "tuning.points", "above the maximum");
+  expect_range_error("[tuning]\npoints = 1\ntasks = 11", "tuning.tasks", "above the maximum 10");
+}
+
+TEST(Config, RatesOutOfRangeAreRefused) {
+  const std::string safety = "[safety]\ncritical_class = 1\nforbidden_class = 2\n";
+  expect_range_error(safety + "epsilon = 1.0", "safety.epsilon", "in [0, 1)");
+  expect_range_error(safety + "epsilon = -0.01", "safety.epsilon", "in [0, 1)");
+  expect_range_error("[tuning]\npoints = 1\nviolation_max = 1.5", "tuning.violation_max",
+                     "in [0, 1]");
+  expect_range_error("[tuning]\npoints = 1\nviolation_max = -0.1", "tuning.violation_max",
+                     "in [0, 1]");
+  expect_range_error("[training]\nlr = 0.0", "training.lr", "> 0");
+  expect_range_error("[training]\npretrain_lr = -1e-3", "training.pretrain_lr", "> 0");
+  expect_range_error("[training]\nweight_decay = -0.1", "training.weight_decay", ">= 0");
+  expect_range_error("[memory]\nanchor_margin = -0.05", "memory.anchor_margin", ">= 0");
+  expect_range_error("[model]\nlora_alpha = 0.0", "model.lora_alpha", "> 0");
+}
+
+TEST(Config, NonFiniteNumbersAreRefused) {
+  // TOML spells them nan, inf, -inf; NaN fails every comparison, so a check
+  // written as "refuse when below" would let it through.
+  for (const std::string v : {"nan", "inf", "-inf"}) {
+    SCOPED_TRACE(v);
+    expect_range_error("[training]\nlr = " + v, "training.lr", "finite");
+    expect_range_error("[training]\npretrain_lr = " + v, "training.pretrain_lr", "finite");
+    expect_range_error("[training]\nweight_decay = " + v, "training.weight_decay", "finite");
+    expect_range_error("[training]\nvalidation_fraction = " + v, "training.validation_fraction",
+                       "finite");
+    expect_range_error("[model]\nlora_alpha = " + v, "model.lora_alpha", "finite");
+    expect_range_error("[memory]\nanchor_margin = " + v, "memory.anchor_margin", "finite");
+    expect_range_error("[safety]\ncritical_class = 1\nforbidden_class = 2\nepsilon = " + v,
+                       "safety.epsilon", "finite");
+    expect_range_error("[tuning]\npoints = 1\nviolation_max = " + v, "tuning.violation_max",
+                       "finite");
+    expect_range_error("[methods.galt]\nrho_max = " + v, "methods.galt.rho_max", "finite");
+    expect_range_error("[tuning]\npoints = 1\n[tuning.grid.ewc]\nlambda = [1.0, " + v + "]",
+                       "tuning.grid.ewc.lambda", "finite");
+  }
+}
+
+TEST(Config, FractionsOfOneOrMoreAreRefused) {
+  for (const std::string v : {"1.0", "1.5", "-0.1"})
+    expect_range_error("[training]\nvalidation_fraction = " + v, "training.validation_fraction",
+                       "in [0, 1)");
+  EXPECT_DOUBLE_EQ(
+      parse_bench_config("[benchmark]\n[training]\nvalidation_fraction = 0.0").validation_fraction,
+      0.0);
+}
+
+TEST(Config, ClassIndicesOutOfRangeAreRefused) {
+  expect_range_error("[safety]\ncritical_class = 10\nforbidden_class = 2", "safety.critical_class",
+                     "above the maximum 9");
+  expect_range_error("[safety]\ncritical_class = 1\nforbidden_class = -1",
+                     "safety.forbidden_class", "below the minimum 0");
+  expect_range_error("[safety]\ncritical_class = 3\nforbidden_class = 3",
+                     "safety.forbidden_class", "other than critical_class");
+  // More classes than the dataset has: 6 tasks of 2.
+  expect_range_error("tasks = 6\nclasses_per_task = 2", "benchmark.tasks",
+                     "tasks * classes_per_task <= 10");
+  EXPECT_EQ(parse_bench_config("[benchmark]\ntasks = 5\nclasses_per_task = 2").tasks, 5);
+}
+
+TEST(Config, MethodOptionsOutOfRangeFailBeforeTraining) {
+  // A method's keys and ranges are its own (OptionReader): the runner's
+  // validate() builds every method, before any data or training.
+  for (const std::string bad : {"refresh_period = 2.5", "refresh_period = 0", "fused = 2",
+                                "trigger = -1.0", "rehearsal_batch = -1"}) {
+    SCOPED_TRACE(bad);
+    const auto p = parse_bench_config("[benchmark]\nmethods = [\"galt\"]\n[methods.galt]\n" + bad);
+    try {
+      ContinualRunner(p).validate();
+      FAIL() << "accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("[methods.galt] " + bad.substr(0, bad.find(' '))),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(Config, MissingFileIsInputError) {
   EXPECT_THROW(load_bench_config("/nonexistent/galt.toml"), InputError);
 }

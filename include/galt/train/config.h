@@ -28,7 +28,10 @@
 //
 // Unknown tables or keys, wrong types and out-of-range values are errors
 // (galt::InputError naming the file, the key and what was expected): a typo
-// must never silently fall back to a default.
+// must never silently fall back to a default. Every number must be finite
+// (TOML has nan and inf); counts have their minimum (1, or 0 where 0 means
+// "all" or "none"); tasks × classes_per_task and the safety classes must fit
+// the dataset's 10 classes. docs/RELIABILITY.md lists the ranges.
 #pragma once
 
 #include <string>

@@ -164,8 +164,12 @@ class ContinualRunner {
   /// Steps one (method, seed) run takes: tasks × iterations.
   int64_t steps_per_run() const;
 
- private:
+  /// The checks run() makes first (methods, their options, the protocol's
+  /// ranges), without data or training: galt bench tune checks every grid
+  /// point with it before the first trains.
   void validate() const;
+
+ private:
   ProtocolConfig protocol_;
   std::optional<data::TrainTest> data_;
   std::vector<std::shared_ptr<RunCallback>> callbacks_;

@@ -22,7 +22,7 @@ class EWC : public ContinualMethod {
   explicit EWC(const MethodOptions& o) {
     detail::OptionReader r("ewc", o);
     lambda_ = r.positive("lambda", 100.0, true);
-    samples_ = static_cast<int64_t>(r.positive("fisher_samples", 200));
+    samples_ = r.count("fisher_samples", 200);
     gamma_ = r.positive("gamma", 1.0, true);
     safety_beta_ = r.positive("safety_beta", detail::kSafetyBeta, true);
     r.finish();

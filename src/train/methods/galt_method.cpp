@@ -73,10 +73,10 @@ class GaltMethod : public ContinualMethod {
   GaltMethod(const MethodOptions& o, const ProtocolConfig& p, bool pipelined = false)
       : name_(pipelined ? "galt_local" : "galt") {
     detail::OptionReader r(name_, o);
-    period_ = static_cast<int64_t>(r.positive("refresh_period", 10));
+    period_ = r.count("refresh_period", 10);
     trigger_ = r.positive("trigger", 0.5);
     rho_init_ = r.positive("rho_init", 1.0);
-    rule_ = static_cast<int>(r.positive("penalty_rule", 0, true));
+    rule_ = static_cast<int>(r.count("penalty_rule", 0, true));
     growth_ = r.positive("growth", 2.0);
     rho_max_ = r.get("rho_max", -1.0);  // < 0: the optimizer's default
     // The retention rule (the results issue, §5), chosen once on the
@@ -91,43 +91,42 @@ class GaltMethod : public ContinualMethod {
     // memory_rho_ramp 1: the retention edges' ceiling rises geometrically
     // over each task, from rho_init at its first step to memory_rho_max at
     // its last (measured: no better than a fixed ceiling).
-    memory_ramp_ = r.positive("memory_rho_ramp", 0, true) > 0;
+    memory_ramp_ = r.flag("memory_rho_ramp", false);
     // rehearsal_batch > 0: the task loss also rehearses that many memory rows
     // (the anchors, with their labels), weighted as replay weighs them —
     // w·L_current + (1 − w)·L_memory, w = 1/(tasks seen). The same memory the
     // retention edges use; class-incremental learning needs the shared head
     // kept trained against the old classes, which output retention alone
     // does not do. Global steps only; 0 turns it off.
-    rehearsal_batch_ = static_cast<int64_t>(r.positive("rehearsal_batch", 128, true));
+    rehearsal_batch_ = r.count("rehearsal_batch", 128, true);
     forward_.tol = r.positive("fwd_tol", 0.05);
-    forward_.probe_rows = static_cast<int64_t>(r.positive("fwd_probe", 64));
-    local_ = r.positive("local_steps", pipelined ? 1 : 0, true) > 0;
+    forward_.probe_rows = r.count("fwd_probe", 64);
+    local_ = r.flag("local_steps", pipelined);
     trust_radius_ = r.get("trust_radius", -1.0);  // < 0: the optimizer's default
-    trace_every_ = static_cast<int64_t>(r.positive("trace_every", 50));
-    groups_ = static_cast<int>(r.positive("anchor_groups", 1));
+    trace_every_ = r.count("trace_every", 50);
+    groups_ = static_cast<int>(r.count("anchor_groups", 1));
     // Edges refreshed every refresh_every steps (linearised in between):
     // 4 cut the wall time by 28 % but lost accuracy (class-IL Fashion, 3
     // seeds, 300 it/task: 0.730 vs 0.812), so the default refreshes each step.
-    refresh_every_ = static_cast<int64_t>(r.positive("refresh_every", 1));
+    refresh_every_ = r.count("refresh_every", 1);
     // Rows per anchor set / probe at a refresh (0: all). The protocol's
     // constraint_batch, the rows the loss-based baselines see per step: same
     // accuracy, 1.5× less wall time than all 200 rows per set.
-    refresh_rows_ = static_cast<int64_t>(
-        r.positive("refresh_rows", static_cast<double>(p.constraint_batch), true));
+    refresh_rows_ = r.count("refresh_rows", p.constraint_batch, true);
     // Between refreshes the edges are linear stand-ins, whose measured change
     // always equals the prediction: adapting the radius on them only grows it
     // (measured: reference-mnist-reduced seed 1 collapsed to 0.41), so the
     // pipelined variant keeps it fixed.
-    adaptive_trust_ = r.positive("adaptive_trust", pipelined ? 0 : 1, true) > 0;
+    adaptive_trust_ = r.flag("adaptive_trust", !pipelined);
     // On by default: measured on classil-fashion seed 0 (300 it/task) 0.743
     // with it vs 0.337 without (docs/RESULTS.md).
-    lagrangian_metric_ = r.positive("lagrangian_metric", 1, true) > 0;
-    fused_ = r.positive("fused", 1, true) > 0;
+    lagrangian_metric_ = r.flag("lagrangian_metric", true);
+    fused_ = r.flag("fused", true);
     // safety_dual_rows > 0: the probe's last rows are held out of the safety
     // edge's Jacobian and drive only its multiplier (a proxy edge,
     // ConstraintSelection::probe_dual_rows), so λ keeps growing while the
     // constraint fails on rows the solve never saw (the results issue §3).
-    select_.probe_dual_rows = static_cast<int64_t>(r.positive("safety_dual_rows", 0, true));
+    select_.probe_dual_rows = r.count("safety_dual_rows", 0, true);
     r.finish();
     if (rule_ != 0 && rule_ != 1)
       throw InputError("[methods." + name_ + "] penalty_rule = " + std::to_string(rule_) +

@@ -26,10 +26,10 @@ class LagrangianGDA : public ContinualMethod {
   explicit LagrangianGDA(const MethodOptions& o) {
     detail::OptionReader r("lagrangian_gda", o);
     dual_lr_ = r.positive("dual_lr", 0.5);
-    trace_every_ = static_cast<int64_t>(r.positive("trace_every", 50));
+    trace_every_ = r.count("trace_every", 50);
     // As GALT's option: the probe's last rows drive only the safety
     // multiplier's ascent (a proxy constraint, protocol_constraints.h).
-    select_.probe_dual_rows = static_cast<int64_t>(r.positive("safety_dual_rows", 0, true));
+    select_.probe_dual_rows = r.count("safety_dual_rows", 0, true);
     r.finish();
   }
   std::string name() const override { return "lagrangian_gda"; }

@@ -5,32 +5,45 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <sstream>
 
 #include "galt/error.h"
 #include "train/training_checks.h"
 
 namespace galt::train::detail {
 
+void OptionReader::fail(const std::string& key, double v, const std::string& expected) const {
+  std::ostringstream os;
+  os << "[methods." << method_ << "] " << key << " = " << v << ": expected " << expected;
+  throw InputError(os.str());
+}
+
 double OptionReader::get(const std::string& key, double def) {
   used_.insert(key);
   auto it = options_.find(key);
-  return it == options_.end() ? def : it->second;
+  const double v = it == options_.end() ? def : it->second;
+  if (!std::isfinite(v)) fail(key, v, "a finite number");
+  return v;
 }
 
 double OptionReader::positive(const std::string& key, double def, bool allow_zero) {
   const double v = get(key, def);
-  if (!(allow_zero ? v >= 0 : v > 0))
-    throw InputError("[methods." + method_ + "] " + key + " = " + std::to_string(v) +
-                     ": expected a number " + (allow_zero ? ">= 0" : "> 0"));
+  if (!(allow_zero ? v >= 0 : v > 0)) fail(key, v, allow_zero ? "a number >= 0" : "a number > 0");
   return v;
 }
 
-int64_t OptionReader::count(const std::string& key, int64_t def) {
+int64_t OptionReader::count(const std::string& key, int64_t def, bool allow_zero) {
   const double v = get(key, static_cast<double>(def));
-  if (!(v >= 1) || v != std::floor(v) || v > 1e15)
-    throw InputError("[methods." + method_ + "] " + key + " = " + std::to_string(v) +
-                     ": expected a whole number >= 1");
+  // A fraction would be cut silently (0.5 rows → 0); 1e15 keeps the cast exact.
+  if (!(v >= (allow_zero ? 0 : 1)) || v != std::floor(v) || v > 1e15)
+    fail(key, v, allow_zero ? "a whole number >= 0" : "a whole number >= 1");
   return static_cast<int64_t>(v);
+}
+
+bool OptionReader::flag(const std::string& key, bool def) {
+  const double v = get(key, def ? 1.0 : 0.0);
+  if (v != 0 && v != 1) fail(key, v, "0 (off) or 1 (on)");
+  return v == 1;
 }
 
 void OptionReader::finish() const {

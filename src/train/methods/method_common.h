@@ -19,18 +19,26 @@
 namespace galt::train::detail {
 
 /// Reads [methods.<name>] keys with defaults; finish() rejects unknown keys.
+/// Every value must be finite (a NaN would pass any later comparison), and
+/// each getter checks its range: a bad value is a galt::InputError naming
+/// the method, the key, the value and the accepted range.
 class OptionReader {
  public:
   OptionReader(std::string method, const MethodOptions& options)
       : method_(std::move(method)), options_(options) {}
+  /// Any finite number.
   double get(const std::string& key, double def);
   /// get() that must be > 0 (or ≥ 0 with allow_zero).
   double positive(const std::string& key, double def, bool allow_zero = false);
-  /// get() that must be a whole number ≥ 1 (a batch size, a row count).
-  int64_t count(const std::string& key, int64_t def);
+  /// get() that must be a whole number ≥ 1 (a batch size, a period), or ≥ 0
+  /// with allow_zero (a count where 0 means "off" or "all").
+  int64_t count(const std::string& key, int64_t def, bool allow_zero = false);
+  /// get() that must be 0 (off) or 1 (on).
+  bool flag(const std::string& key, bool def);
   void finish() const;
 
  private:
+  [[noreturn]] void fail(const std::string& key, double v, const std::string& expected) const;
   std::string method_;
   const MethodOptions& options_;
   std::set<std::string> used_;

@@ -7,6 +7,9 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
 #include <set>
 
 #include "galt/error.h"
@@ -110,6 +113,46 @@ TEST(OptionReader, CountsAreWholeNumbersOfAtLeastOne) {
   EXPECT_EQ(r.count("rows", 4), 12);
   EXPECT_EQ(r.count("other", 4), 4);
   EXPECT_NO_THROW(r.finish());
+}
+
+// What each getter refuses; the message names the method, the key, the value
+// and the range.
+void expect_refused(const std::function<void(detail::OptionReader&)>& read, double bad,
+                    const std::string& expected) {
+  const MethodOptions o{{"k", bad}};
+  detail::OptionReader r("m", o);
+  try {
+    read(r);
+    FAIL() << "accepted k = " << bad;
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("[methods.m] k = "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+  }
+}
+
+TEST(OptionReader, EveryValueIsFinite) {
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double bad : {std::nan(""), inf, -inf}) {
+    expect_refused([](auto& r) { r.get("k", 1.0); }, bad, "a finite number");
+    expect_refused([](auto& r) { r.positive("k", 1.0); }, bad, "a finite number");
+    expect_refused([](auto& r) { r.count("k", 1); }, bad, "a finite number");
+    expect_refused([](auto& r) { r.flag("k", true); }, bad, "a finite number");
+  }
+}
+
+TEST(OptionReader, ZeroCountsAndFlagsHaveTheirRanges) {
+  // A count that may be 0 ("off", "all") is still a whole number.
+  for (double bad : {-1.0, 0.5})
+    expect_refused([](auto& r) { r.count("k", 0, true); }, bad, "a whole number >= 0");
+  for (double bad : {-1.0, 0.5, 2.0})
+    expect_refused([](auto& r) { r.flag("k", false); }, bad, "0 (off) or 1 (on)");
+  expect_refused([](auto& r) { r.positive("k", 1.0); }, 0.0, "a number > 0");
+  expect_refused([](auto& r) { r.positive("k", 1.0, true); }, -0.5, "a number >= 0");
+  const MethodOptions o{{"zero", 0}, {"on", 1}};
+  detail::OptionReader r("m", o);
+  EXPECT_EQ(r.count("zero", 5, true), 0);
+  EXPECT_TRUE(r.flag("on", false));
+  EXPECT_FALSE(r.flag("absent", false));
 }
 
 // A context with one finished task's anchors and a safety probe (class 1 must
