@@ -41,7 +41,8 @@ macro(galt_find_python)
     OUTPUT_VARIABLE _galt_py_torch ERROR_QUIET RESULT_VARIABLE _galt_py_rc
     OUTPUT_STRIP_TRAILING_WHITESPACE)
   if(NOT _galt_py_rc EQUAL 0)
-    galt_python_skip("${Python_EXECUTABLE} cannot import torch (apt-get install python3-torch)")
+    galt_python_skip("${Python_EXECUTABLE} cannot import torch (apt-get install python3-torch; "
+                     "Debian's torch is seen by /usr/bin/python3)")
     return()
   endif()
   string(REPLACE "\n" ";" _galt_py_torch "${_galt_py_torch}")
