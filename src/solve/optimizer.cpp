@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -190,7 +191,7 @@ torch::Tensor Optimizer::step(LossClosure closure) {
   auto t0 = Clock::now();
   const EdgeJacobians ev = evaluate_edge_jacobians(graph_, counters_);
   StepStats st;
-  st.step = ++steps_;
+  st.step = steps_ + 1;
   st.evaluate_seconds = seconds_since(t0);
   std::vector<Sense> senses(num_edges);
   for (size_t e = 0; e < num_edges; ++e) senses[e] = edges[e].sense;
@@ -198,9 +199,10 @@ torch::Tensor Optimizer::step(LossClosure closure) {
   // 2. Dual updates with the values measured after the inner phase (§3);
   // a proxy edge's dual update uses its proxy value (ConstraintEdge::dual_value).
   const bool outer = inner_since_outer_ >= al_.options().inner_steps;
-  const bool inner = steps_ > 1 && al_.options().rule == PenaltyRule::kAVBD;
+  const bool inner = st.step > 1 && al_.options().rule == PenaltyRule::kAVBD;
   std::vector<double> dual_values;
   if (outer || inner) dual_values = proxy_values(ev.values);
+  steps_ = st.step;  // after the last check that may refuse the step
   if (inner) al_.inner_update(senses, dual_values);
   if (outer) {
     st.dual_updates = al_.outer_update(senses, dual_values);
@@ -381,14 +383,34 @@ void Optimizer::save(torch::serialize::OutputArchive& archive) const {
       }
     }
   }
-  for (size_t b = 0; b < trust_.size() && b < blocks.size(); ++b)
-    archive.write("galt/block/" + blocks[b].name() + "/trust_radius",
-                  torch::tensor(trust_[b].radius(), torch::kFloat64));
+  // Beyond r_v and λ, ρ: what the next step reads from the last one — the
+  // ρ rule's previous violation, each edge's value and prediction (trust
+  // agreement, measured ΔC), the edges each block solved for — so a restored
+  // optimizer takes the steps the saved one would have taken.
+  for (size_t b = 0; b < trust_.size() && b < blocks.size(); ++b) {
+    const std::string key = "galt/block/" + blocks[b].name() + "/";
+    archive.write(key + "trust_radius", torch::tensor(trust_[b].radius(), torch::kFloat64));
+    archive.write(key + "trust_clipped", torch::tensor(int64_t{trust_[b].was_clipped()}));
+  }
   for (size_t e = 0; e < graph_.edges().size(); ++e) {
     const auto& d = al_.dual(static_cast<int>(e));
+    const EdgeId id = graph_.id_at(static_cast<int>(e));
     const std::string key = "galt/edge/" + graph_.edges()[e].name + "/";
     archive.write(key + "lambda", torch::tensor(d.lambda, torch::kFloat64));
     archive.write(key + "rho", torch::tensor(d.rho, torch::kFloat64));
+    archive.write(key + "dual_history",
+                  torch::tensor({d.last_violation, d.violation_ema,
+                                 static_cast<double>(d.outer_updates)}, torch::kFloat64));
+    if (auto it = previous_.find(id); it != previous_.end())
+      archive.write(key + "previous",
+                    torch::tensor({it->second.first, it->second.second}, torch::kFloat64));
+    std::vector<int64_t> solved_by;
+    for (size_t b = 0; b < trust_.size(); ++b) {
+      const auto& ids = trust_[b].solved_for();
+      if (std::find(ids.begin(), ids.end(), id) != ids.end())
+        solved_by.push_back(static_cast<int64_t>(b));
+    }
+    archive.write(key + "solved_by", torch::tensor(solved_by, torch::kInt64));
   }
   archive.write("galt/steps", torch::tensor(steps_));
   archive.write("galt/inner_since_outer", torch::tensor(inner_since_outer_));
@@ -418,13 +440,35 @@ void Optimizer::load(torch::serialize::InputArchive& archive) {
     if (read("galt/block/" + blocks[b].name() + "/trust_radius", r))
       trust_[b].restore(r.item<double>());
   }
+  std::vector<std::vector<EdgeId>> solved_for(blocks.size());
   for (size_t e = 0; e < graph_.edges().size(); ++e) {
-    at::Tensor l, r;
+    at::Tensor l, r, h, p, by;
+    const EdgeId id = graph_.id_at(static_cast<int>(e));
     const std::string key = "galt/edge/" + graph_.edges()[e].name + "/";
+    auto& d = al_.dual(static_cast<int>(e));
     if (read(key + "lambda", l) && read(key + "rho", r)) {
-      al_.dual(static_cast<int>(e)).lambda = l.item<double>();
-      al_.dual(static_cast<int>(e)).rho = r.item<double>();
+      d.lambda = l.item<double>();
+      d.rho = r.item<double>();
     }
+    if (read(key + "dual_history", h) && h.numel() == 3) {
+      const auto hd = h.to(torch::kFloat64).contiguous();
+      d.last_violation = hd[0].item<double>();
+      d.violation_ema = hd[1].item<double>();
+      d.outer_updates = static_cast<int>(hd[2].item<double>());
+    }
+    if (read(key + "previous", p) && p.numel() == 2)
+      previous_[id] = {p[0].item<double>(), p[1].item<double>()};
+    if (read(key + "solved_by", by)) {
+      const auto blocks_of = by.to(torch::kInt64).contiguous();
+      const int64_t* q = blocks_of.data_ptr<int64_t>();
+      for (int64_t i = 0; i < blocks_of.numel(); ++i)
+        if (q[i] >= 0 && q[i] < static_cast<int64_t>(blocks.size())) solved_for[q[i]].push_back(id);
+    }
+  }
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    at::Tensor c;
+    if (read("galt/block/" + blocks[b].name() + "/trust_clipped", c))
+      trust_[b].record(solved_for[b], c.item<int64_t>() != 0);
   }
   at::Tensor s, i;
   if (read("galt/steps", s)) steps_ = s.item<int64_t>();

@@ -255,15 +255,20 @@ TEST(AgentStore, RanksJoinALaunchersStore) {
 
 // (d) torchrun itself, when installed. The underscore spellings: Debian's
 // torchrun (1.13) may not know --no-python/--nproc-per-node; every version
-// knows these.
+// knows these. --redirects/--tee: Debian's torchrun 1.13 under Python 3.11
+// cannot parse their default "0" (iterating an IntFlag skips its zero
+// member, so the parse yields None and the launch fails); a mapping for a
+// local rank this run does not have means "none" for every rank, in every
+// version.
 TEST(Torchrun, RunsTheSelftest) {
   if (std::system("command -v torchrun >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "torchrun is not installed (Debian's python3-torch ships it)";
   const auto serial = serial_run({});
   ChildProcess run(std::vector<std::string>{
       "/bin/sh", "-c",
-      "exec torchrun --no_python --nproc_per_node 2 --master_port " + std::to_string(free_port()) +
-          " " + galt_executable() + " dist selftest --steps 30 --blocks 4"});
+      "exec torchrun --no_python --nproc_per_node 2 --redirects 9:1 --tee 9:1 --master_port " +
+          std::to_string(free_port()) + " " + galt_executable() +
+          " dist selftest --steps 30 --blocks 4"});
   ASSERT_TRUE(run.wait(60));
   ASSERT_EQ(run.exit_code(), 0) << run.err();
   const auto lines = rank_lines(run.out());

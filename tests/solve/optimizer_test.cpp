@@ -340,6 +340,18 @@ TEST(Optimizer, CheckpointRoundTripRestoresMomentsAndMultipliers) {
                            opt.graph().blocks()[0].state()[0].exp_avg_sq));
   EXPECT_DOUBLE_EQ(other.trust_region(0).radius(), opt.trust_region(0).radius());
   EXPECT_NE(other.trust_region(0).radius(), 0.7);
+  // What the next steps read from the last one (the ρ rule's previous
+  // violation at the outer update of step 31, trust agreement) came along
+  // too: both take the same steps.
+  for (int i = 0; i < 15; ++i) {
+    for (auto* o : {&opt, &other}) {
+      o->zero_grad();
+      (o == &opt ? x : y).pow(2).sum().backward();
+      o->step();
+    }
+    ASSERT_TRUE(torch::equal(x, y)) << "diverged " << i + 1 << " steps after loading";
+  }
+  EXPECT_DOUBLE_EQ(other.duals().dual(0).rho, opt.duals().dual(0).rho);
 }
 
 }  // namespace

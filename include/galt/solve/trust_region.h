@@ -45,6 +45,10 @@ class TrustRegion {
 
   /// Sets r_v (checkpoint loading).
   void restore(double radius) { radius_ = radius; }
+  /// What the last record() kept for the next adapt() (checkpoints save it
+  /// and give it back to record()).
+  const std::vector<EdgeId>& solved_for() const { return solved_for_; }
+  bool was_clipped() const { return was_clipped_; }
 
   /// After a step: the edges the block solved for and whether it was clipped.
   void record(std::vector<EdgeId> solved_for, bool clipped);
