@@ -20,9 +20,10 @@ this package is its Python face. See python/README.md.
 import torch  # first: loads the libtorch the extension links
 
 from . import _galt
+from . import rates
 from ._galt import InputError
 
-__all__ = ["Optimizer", "InputError"]
+__all__ = ["Optimizer", "InputError", "rates"]
 
 _SOLVER_KEYS = ("inner_steps", "rho_init", "rho_max", "penalty", "trust_radius")
 

@@ -7,6 +7,7 @@
 
 #include "galt/error.h"
 #include "galt/graph/linear_tap.h"
+#include "galt/graph/rate_constraints.h"
 
 namespace galt {
 namespace {
@@ -241,6 +242,34 @@ TEST(Optimizer, ProxyEdgeReachesTheProxysKktPoint) {
   const auto& d = opt.duals().dual(0);
   EXPECT_NEAR(d.lambda + d.rho * (x[2].item<double>() - 0.5), 2.7, 1e-3);
   EXPECT_GT(d.lambda, 2.7);  // λ alone is not the multiplier: the surrogate is slack
+}
+
+// A rate constraint (galt/graph/rate_constraints.h) on an imbalanced,
+// overlapping two-class problem: unconstrained, the rare class's recall is
+// low; with recall ≥ 0.8 as a proxy edge (exact recall drives λ, the softmax
+// relaxation the step) the last iterate meets it on the training rows.
+TEST(Optimizer, RecallConstraintIsMetByTheLastIterate) {
+  torch::manual_seed(3);
+  const auto x =
+      torch::cat({torch::randn({400, 2}), torch::randn({40, 2}) + torch::tensor({1.5, 0.0})});
+  const auto y = torch::cat({torch::zeros({400}, torch::kLong), torch::ones({40}, torch::kLong)});
+  auto train = [&](bool constrained) {
+    auto w = torch::zeros({2, 2}).requires_grad_(true);
+    auto b = torch::zeros({2}).requires_grad_(true);
+    Optimizer opt({w, b}, OptimizerOptions(0.05).weight_decay(0.0));
+    auto batch = [&] { return RateBatch{torch::addmm(b, x, w.t()), y, {}}; };
+    if (constrained) opt.add_constraint(recall_at_least("recall_1", 1, 0.8, batch));
+    for (int step = 0; step < 1500; ++step) {
+      opt.zero_grad();
+      torch::nn::functional::cross_entropy(torch::addmm(b, x, w.t()), y).backward();
+      opt.step();
+    }
+    torch::NoGradGuard g;
+    return recall_rate(batch(), 1);
+  };
+  const double free = train(false), held = train(true);
+  EXPECT_LT(free, 0.5);
+  EXPECT_GE(held, 0.8) << "unconstrained " << free;
 }
 
 TEST(Optimizer, NanProxyValueIsAClearErrorAndUpdatesNothing) {
