@@ -92,7 +92,8 @@ class Optimizer(torch.optim.Optimizer):
                                   float(rho_max), int(layer))
 
     def add_proxy_constraint(self, name, surrogate, value, sense="<=", channel="safety",
-                             margin=0.0, **kwargs):
+                             margin=0.0, *, blocks=None, lambda_init=0.0, rho_init=0.0,
+                             rho_max=0.0, layer=-1):
         """A proxy constraint (Cotter et al. 2019): ``value()`` — any number,
         e.g. a rate that has no gradient, or the metric on held-out rows —
         drives λ and ρ, while the step follows the Jacobian of the
@@ -100,12 +101,8 @@ class Optimizer(torch.optim.Optimizer):
         the margin applies to both.
         """
         self._core.add_constraint(name, surrogate, value, sense, channel, float(margin),
-                                  list(kwargs.pop("blocks", None) or []),
-                                  float(kwargs.pop("lambda_init", 0.0)),
-                                  float(kwargs.pop("rho_init", 0.0)),
-                                  float(kwargs.pop("rho_max", 0.0)), int(kwargs.pop("layer", -1)))
-        if kwargs:
-            raise TypeError(f"add_proxy_constraint: unknown argument(s) {sorted(kwargs)}")
+                                  list(blocks or []), float(lambda_init), float(rho_init),
+                                  float(rho_max), int(layer))
 
     def remove_constraint(self, name):
         """Removes a constraint; returns its (λ, ρ) at removal."""
