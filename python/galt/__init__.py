@@ -93,16 +93,20 @@ class Optimizer(torch.optim.Optimizer):
 
     def add_proxy_constraint(self, name, surrogate, value, sense="<=", channel="safety",
                              margin=0.0, *, blocks=None, lambda_init=0.0, rho_init=0.0,
-                             rho_max=0.0, layer=-1):
+                             rho_max=0.0, layer=-1, batch_proxy=False):
         """A proxy constraint (Cotter et al. 2019): ``value()`` — any number,
         e.g. a rate that has no gradient, or the metric on held-out rows —
         drives λ and ρ, while the step follows the Jacobian of the
         differentiable ``surrogate()``. Arguments as in ``add_constraint``;
-        the margin applies to both.
+        the margin applies to both. ``batch_proxy``: the step corrects
+        the proxy's violation (along the surrogate's Jacobian) instead of the
+        surrogate's own — right when the surrogate is on another scale than
+        the proxy, as a rate's softmax relaxation is (the ``galt.rates``
+        helpers set it; docs/SOLVER.md, "Proxy constraints").
         """
         self._core.add_constraint(name, surrogate, value, sense, channel, float(margin),
                                   list(blocks or []), float(lambda_init), float(rho_init),
-                                  float(rho_max), int(layer))
+                                  float(rho_max), int(layer), bool(batch_proxy))
 
     def remove_constraint(self, name):
         """Removes a constraint; returns its (λ, ρ) at removal."""

@@ -71,7 +71,8 @@ def recall_at_least(batch, cls, r):
             logits, labels = batch()[:2]
             return -recall(logits, labels, cls)
 
-    return dict(surrogate=surrogate, value=value, sense="<=", margin=-r, channel="task")
+    return dict(surrogate=surrogate, value=value, sense="<=", margin=-r, channel="task",
+                batch_proxy=True)
 
 
 def false_positive_rate_at_most(batch, cls, r):
@@ -87,7 +88,8 @@ def false_positive_rate_at_most(batch, cls, r):
             logits, labels = batch()[:2]
             return false_positive_rate(logits, labels, cls)
 
-    return dict(surrogate=surrogate, value=value, sense="<=", margin=r, channel="task")
+    return dict(surrogate=surrogate, value=value, sense="<=", margin=r, channel="task",
+                batch_proxy=True)
 
 
 def positive_rate_gap_at_most(batch, cls, r):
@@ -107,4 +109,5 @@ def positive_rate_gap_at_most(batch, cls, r):
             logits, _, groups = batch()
             return positive_rate_gap(logits, groups, cls)
 
-    return dict(surrogate=surrogate, value=value, sense="<=", margin=r, channel="task")
+    return dict(surrogate=surrogate, value=value, sense="<=", margin=r, channel="task",
+                batch_proxy=True)

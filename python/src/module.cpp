@@ -88,20 +88,20 @@ py::dict stats(const Optimizer& opt) {
     d["measured_change"] = x.measured_change;
     if (s.outer_update && e < s.dual_updates.size()) {
       const auto& u = s.dual_updates[e];
-      d["dual_update"] = py::dict(
-          py::arg("value") = u.value, py::arg("surrogate") = u.surrogate,
-          py::arg("lambda_before") = u.lambda_before, py::arg("lambda_after") = u.lambda_after,
-          py::arg("rho_before") = u.rho_before, py::arg("rho_after") = u.rho_after,
-          py::arg("rho_grew") = u.rho_grew);
+      d["dual_update"] =
+          py::dict(py::arg("value") = u.value, py::arg("surrogate") = u.surrogate,
+                   py::arg("lambda_before") = u.lambda_before,
+                   py::arg("lambda_after") = u.lambda_after, py::arg("rho_before") = u.rho_before,
+                   py::arg("rho_after") = u.rho_after, py::arg("rho_grew") = u.rho_grew);
     }
     edges[py::str(x.name)] = d;
   }
   py::dict blocks;
   for (const auto& b : s.blocks)
-    blocks[py::str(b.name)] = py::dict(
-        py::arg("active_edges") = b.active_edges, py::arg("trust_radius") = b.trust_radius,
-        py::arg("clipped") = b.clipped, py::arg("condition") = b.condition,
-        py::arg("damped") = b.damped, py::arg("correction_norm") = b.correction_norm);
+    blocks[py::str(b.name)] =
+        py::dict(py::arg("active_edges") = b.active_edges, py::arg("trust_radius") = b.trust_radius,
+                 py::arg("clipped") = b.clipped, py::arg("condition") = b.condition,
+                 py::arg("damped") = b.damped, py::arg("correction_norm") = b.correction_norm);
   return py::dict(py::arg("step") = s.step, py::arg("outer_update") = s.outer_update,
                   py::arg("edges") = edges, py::arg("blocks") = blocks,
                   py::arg("evaluate_seconds") = s.evaluate_seconds,
@@ -126,7 +126,8 @@ void load(Optimizer& opt, const py::bytes& bytes) {
     archive.load_from(in.data(), in.size());
   } catch (const c10::Error& e) {
     throw InputError(std::string("load_state_dict: the 'galt' entry is not a saved galt "
-                                 "optimizer (") + e.what_without_backtrace() + ")");
+                                 "optimizer (") +
+                     e.what_without_backtrace() + ")");
   }
   opt.load(archive);
 }
@@ -157,17 +158,25 @@ PYBIND11_MODULE(_galt, m) {
       .def(
           "add_constraint",
           [](Optimizer& o, std::string name, py::object value, py::object dual_value,
-             std::string sense, std::string channel, double margin,
-             std::vector<std::string> blocks, double lambda_init, double rho_init,
-             double rho_max, int layer) {
-            const PythonConstraint c{std::move(name), std::move(value), std::move(dual_value),
-                                     std::move(sense), std::move(channel), margin,
-                                     std::move(blocks), lambda_init, rho_init, rho_max, layer};
+             std::string sense, std::string channel, double margin, std::vector<std::string> blocks,
+             double lambda_init, double rho_init, double rho_max, int layer, bool batch_proxy) {
+            const PythonConstraint c{std::move(name),
+                                     std::move(value),
+                                     std::move(dual_value),
+                                     std::move(sense),
+                                     std::move(channel),
+                                     margin,
+                                     std::move(blocks),
+                                     lambda_init,
+                                     rho_init,
+                                     rho_max,
+                                     layer,
+                                     batch_proxy};
             o.add_constraint(make_edge(c, [&o](const at::TensorImpl* t) { return owns(o, t); }));
           },
           py::arg("name"), py::arg("value"), py::arg("dual_value"), py::arg("sense"),
           py::arg("channel"), py::arg("margin"), py::arg("blocks"), py::arg("lambda_init"),
-          py::arg("rho_init"), py::arg("rho_max"), py::arg("layer"))
+          py::arg("rho_init"), py::arg("rho_max"), py::arg("layer"), py::arg("batch_proxy") = false)
       .def("remove_constraint",
            [](Optimizer& o, const std::string& name) {
              const DualValue d = o.remove_constraint(name);
@@ -179,7 +188,8 @@ PYBIND11_MODULE(_galt, m) {
              for (const auto& e : o.graph().edges()) names.push_back(e.name);
              return names;
            })
-      .def("step", [](Optimizer& o) { o.step(); }, py::call_guard<py::gil_scoped_release>())
+      .def(
+          "step", [](Optimizer& o) { o.step(); }, py::call_guard<py::gil_scoped_release>())
       .def("begin_task", &Optimizer::begin_task)
       .def("stats", &stats)
       .def("brief_report", [](const Optimizer& o) { return o.brief_report(); })

@@ -150,6 +150,7 @@ ConstraintEdge make_edge(const PythonConstraint& c, ParameterTest is_parameter) 
   if (!c.dual_value.is_none()) {
     check_callable(c.dual_value, c.name, "the proxy value");
     e.dual_value = proxy_closure(c, sign);
+    e.batch_proxy = c.batch_proxy;
   }
   return e;
 }

@@ -34,6 +34,7 @@ struct PythonConstraint {
   double rho_init = 0.0;
   double rho_max = 0.0;
   int layer = -1;
+  bool batch_proxy = false;  ///< ConstraintEdge::batch_proxy
 };
 
 /// `is_parameter(t)`: whether t is one of the optimizer's tensors; a value

@@ -33,6 +33,7 @@ void register_bench_solver(CLI::App& bench);     // bench_solver_command.cpp
 void register_bench_continual(CLI::App& bench);  // bench_continual_command.cpp
 void register_bench_tune(CLI::App& bench);       // bench_tune_command.cpp
 void register_bench_memory(CLI::App& bench);     // bench_memory_command.cpp
+void register_bench_constrained(CLI::App& bench);  // bench_constrained_command.cpp
 void register_launch(CLI::App& app);             // launch_command.cpp
 void register_dist(CLI::App& app);               // dist_command.cpp
 /// `galt memory ...`; every command prints its JSON to `out` (tests pass a

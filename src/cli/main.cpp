@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   galt::cli::register_bench_continual(*bench);
   galt::cli::register_bench_tune(*bench);
   galt::cli::register_bench_memory(*bench);
+  galt::cli::register_bench_constrained(*bench);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -55,6 +55,9 @@ ConstraintEdge proxy_edge(std::string name, double margin, std::function<RateBat
   e.channel = Channel::kTask;
   e.sense = Sense::kInequality;
   e.margin = margin;
+  // The softmax relaxation is on another scale than the rate: only its
+  // slope is used, the level the solve corrects is the rate's.
+  e.batch_proxy = true;
   e.value = [batch, surrogate] { return surrogate(batch()); };
   e.dual_value = [batch, exact] {
     torch::NoGradGuard no_grad;

@@ -113,6 +113,7 @@ DualValue Optimizer::remove_constraint(EdgeId id) {
   graph_.remove_edge(id);
   al_.remove_edge(id);
   previous_.erase(id);
+  proxy_phase_.erase(id);
   return out;
 }
 
@@ -200,8 +201,25 @@ torch::Tensor Optimizer::step(LossClosure closure) {
   // a proxy edge's dual update uses its proxy value (ConstraintEdge::dual_value).
   const bool outer = inner_since_outer_ >= al_.options().inner_steps;
   const bool inner = st.step > 1 && al_.options().rule == PenaltyRule::kAVBD;
+  bool proxy_each_step = false;
+  for (const auto& e : edges) proxy_each_step = proxy_each_step || (e.dual_value && e.batch_proxy);
   std::vector<double> dual_values;
-  if (outer || inner) dual_values = proxy_values(ev.values);
+  if (outer || inner || proxy_each_step) dual_values = proxy_values(ev.values);
+  // A batch proxy (ConstraintEdge::batch_proxy): the solve corrects the
+  // proxy's C_e, and the dual update sees its mean over the inner phase.
+  std::vector<double> solve_values = ev.values;
+  for (size_t e = 0; e < num_edges; ++e) {
+    if (!edges[e].dual_value || !edges[e].batch_proxy) continue;
+    solve_values[e] = dual_values[e];
+    auto& [sum, count] = proxy_phase_[graph_.id_at(static_cast<int>(e))];
+    sum += dual_values[e];
+    ++count;
+    if (outer) {
+      dual_values[e] = sum / count;
+      sum = 0.0;
+      count = 0;
+    }
+  }
   steps_ = st.step;  // after the last check that may refuse the step
   if (inner) al_.inner_update(senses, dual_values);
   if (outer) {
@@ -237,7 +255,7 @@ torch::Tensor Optimizer::step(LossClosure closure) {
   std::vector<AdamWOptions> hyper(num_blocks);
   for (size_t b = 0; b < num_blocks; ++b)
     hyper[b] = static_cast<const OptimizerOptions&>(param_groups_[b].options()).adamw();
-  std::vector<double> values = ev.values;
+  std::vector<double> values = solve_values;
   std::vector<std::vector<BlockEdgeMessage>> inbox(num_blocks);
   std::vector<std::vector<int>> inbox_edge(num_blocks);  // edge index of each message
   std::vector<BlockStepResult> results(num_blocks);
@@ -350,8 +368,8 @@ torch::Tensor Optimizer::step(LossClosure closure) {
     es.value = ev.values[e];
     es.lambda = d.lambda;
     es.rho = d.rho;
-    es.active = AugmentedLagrangian::active(senses[e], d.lambda, d.rho, ev.values[e]);
-    es.force = es.active ? d.lambda + d.rho * ev.values[e] : 0.0;
+    es.active = AugmentedLagrangian::active(senses[e], d.lambda, d.rho, solve_values[e]);
+    es.force = es.active ? d.lambda + d.rho * solve_values[e] : 0.0;
     es.predicted_change = predicted[e];
     auto it = previous_.find(es.id);
     if (it != previous_.end()) {
@@ -398,12 +416,16 @@ void Optimizer::save(torch::serialize::OutputArchive& archive) const {
     const std::string key = "galt/edge/" + graph_.edges()[e].name + "/";
     archive.write(key + "lambda", torch::tensor(d.lambda, torch::kFloat64));
     archive.write(key + "rho", torch::tensor(d.rho, torch::kFloat64));
-    archive.write(key + "dual_history",
-                  torch::tensor({d.last_violation, d.violation_ema,
-                                 static_cast<double>(d.outer_updates)}, torch::kFloat64));
+    archive.write(key + "dual_history", torch::tensor({d.last_violation, d.violation_ema,
+                                                       static_cast<double>(d.outer_updates)},
+                                                      torch::kFloat64));
     if (auto it = previous_.find(id); it != previous_.end())
       archive.write(key + "previous",
                     torch::tensor({it->second.first, it->second.second}, torch::kFloat64));
+    if (auto it = proxy_phase_.find(id); it != proxy_phase_.end())
+      archive.write(key + "proxy_phase",
+                    torch::tensor({it->second.first, static_cast<double>(it->second.second)},
+                                  torch::kFloat64));
     std::vector<int64_t> solved_by;
     for (size_t b = 0; b < trust_.size(); ++b) {
       const auto& ids = trust_[b].solved_for();
@@ -458,6 +480,8 @@ void Optimizer::load(torch::serialize::InputArchive& archive) {
     }
     if (read(key + "previous", p) && p.numel() == 2)
       previous_[id] = {p[0].item<double>(), p[1].item<double>()};
+    if (at::Tensor q; read(key + "proxy_phase", q) && q.numel() == 2)
+      proxy_phase_[id] = {q[0].item<double>(), static_cast<int64_t>(q[1].item<double>())};
     if (read(key + "solved_by", by)) {
       const auto blocks_of = by.to(torch::kInt64).contiguous();
       const int64_t* q = blocks_of.data_ptr<int64_t>();

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <memory>
+#include <sstream>
+
 #include "galt/error.h"
 #include "galt/graph/linear_tap.h"
 #include "galt/graph/rate_constraints.h"
@@ -270,6 +273,99 @@ TEST(Optimizer, RecallConstraintIsMetByTheLastIterate) {
   const double free = train(false), held = train(true);
   EXPECT_LT(free, 0.5);
   EXPECT_GE(held, 0.8) << "unconstrained " << free;
+}
+
+// A batch proxy (ConstraintEdge::batch_proxy) with the same surrogate and
+// proxy as above: the solve corrects the proxy's violation, so the step
+// stops where the proxy is met — the surrogate's level (0.2 higher) no longer
+// moves the KKT point — and λ alone is the multiplier a2 − x2 = 2.7.
+TEST(Optimizer, BatchProxySolvesForTheProxysViolation) {
+  auto x = torch::zeros({3}, torch::kFloat64).requires_grad_(true);
+  const auto a = torch::tensor({1.0, 2.0, 3.0}, torch::kFloat64);
+  SolverOptions so;
+  so.dual.inner_steps = 5;
+  Optimizer opt({x}, OptimizerOptions(0.05).weight_decay(0.0), so);
+  opt.add_constraint({.name = "cap2",
+                      .value = [&] { return x[2] - 0.5; },
+                      .dual_value = [&] { return x[2].item<double>() - 0.3; },
+                      .batch_proxy = true});
+  for (int step = 0; step < 6000; ++step) {
+    static_cast<OptimizerOptions&>(opt.param_groups()[0].options())
+        .lr(0.05 * std::pow(0.999, step));
+    opt.zero_grad();
+    (0.5 * (x - a).pow(2).sum()).backward();
+    opt.step();
+  }
+  EXPECT_NEAR(x[2].item<double>(), 0.3, 1e-3) << x;
+  EXPECT_NEAR(opt.duals().dual(0).lambda, 2.7, 2e-2);
+  // The step's force is λ + ρ·C of the proxy (≈ 0 at the fixed point).
+  const auto& es = opt.last_stats().edges[0];
+  EXPECT_NEAR(es.force, es.lambda + es.rho * (x[2].item<double>() - 0.3), 1e-9);
+}
+
+// The dual update of a batch proxy sees the proxy's mean over the inner
+// phase: proxies 0.1, 0.2, ... per step; with K_in = 3 the first update
+// (step 4) averages steps 1–4, later ones the 3 steps since the last.
+TEST(Optimizer, BatchProxyDualUpdateAveragesTheInnerPhase) {
+  auto x = torch::zeros({2}, torch::kFloat64).requires_grad_(true);
+  SolverOptions so;
+  so.dual.inner_steps = 3;
+  Optimizer opt({x}, OptimizerOptions(1e-3).weight_decay(0.0), so);
+  int calls = 0;
+  opt.add_constraint({.name = "rate",
+                      .value = [&] { return x.sum(); },
+                      .dual_value = [&] { return 0.1 * ++calls; },
+                      .batch_proxy = true});
+  std::vector<double> seen;
+  for (int step = 0; step < 7; ++step) {
+    opt.zero_grad();
+    x.sum().backward();
+    opt.step();
+    if (opt.last_stats().outer_update) seen.push_back(opt.last_stats().dual_updates[0].value);
+  }
+  EXPECT_EQ(calls, 7);  // every step
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_NEAR(seen[0], (0.1 + 0.2 + 0.3 + 0.4) / 4, 1e-12);
+  EXPECT_NEAR(seen[1], (0.5 + 0.6 + 0.7) / 3, 1e-12);
+}
+
+// The phase's running sum is part of the optimizer's state: a save/load
+// between two dual updates gives the same next update.
+TEST(Optimizer, BatchProxyPhaseSurvivesSaveAndLoad) {
+  auto run = [](bool reload) {
+    auto x = torch::zeros({2}, torch::kFloat64).requires_grad_(true);
+    SolverOptions so;
+    so.dual.inner_steps = 4;
+    auto opt = std::make_unique<Optimizer>(std::vector<torch::Tensor>{x},
+                                           OptimizerOptions(0.01).weight_decay(0.0), so);
+    int calls = 0;
+    auto edge = ConstraintEdge{.name = "rate",
+                               .value = [&] { return x.sum(); },
+                               .dual_value = [&] { return 0.5 - 0.01 * ++calls; },
+                               .batch_proxy = true};
+    opt->add_constraint(edge);
+    for (int step = 0; step < 6; ++step) {
+      if (reload && step == 3) {
+        torch::serialize::OutputArchive out;
+        opt->save(out);
+        std::ostringstream bytes;
+        out.save_to(bytes);
+        opt = std::make_unique<Optimizer>(std::vector<torch::Tensor>{x},
+                                          OptimizerOptions(0.01).weight_decay(0.0), so);
+        opt->add_constraint(edge);
+        torch::serialize::InputArchive in;
+        std::istringstream back(bytes.str());
+        in.load_from(back);
+        opt->load(in);
+      }
+      opt->zero_grad();
+      x.sum().backward();
+      opt->step();
+    }
+    return opt->duals().dual(0).lambda;
+  };
+  EXPECT_GT(run(false), 0.0);
+  EXPECT_EQ(run(false), run(true));
 }
 
 TEST(Optimizer, NanProxyValueIsAClearErrorAndUpdatesNothing) {

@@ -70,6 +70,18 @@ struct ConstraintEdge {
   /// Called without gradient recording, only when a dual update runs; the
   /// value, like `value`'s, is raw (before the margin).
   std::function<double()> dual_value;
+  /// The proxy is a rate measured on the step's batch: a noisy estimate, on
+  /// another scale than its surrogate (a mean probability of 0.8 can come
+  /// with a recall of 0.95), so that only the surrogate's slope is
+  /// informative. Then (docs/SOLVER.md, "Proxy constraints"):
+  ///  - the local solve corrects the proxy's violation dual_value() − margin
+  ///    along the surrogate's Jacobian, instead of the surrogate's own value
+  ///    (a proxy that is met exerts λ alone, not a penalty on a surrogate
+  ///    that is not);
+  ///  - the dual update uses the proxy's mean over the inner phase (every
+  ///    step since the last dual update), not one batch's value.
+  /// dual_value is called every step. Ignored without dual_value.
+  bool batch_proxy = false;
 };
 
 /// Several edges whose values come from one closure returning a 1-dim tensor

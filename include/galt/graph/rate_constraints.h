@@ -6,8 +6,11 @@
 // local solve follows a differentiable surrogate — the same rate with the
 // decision [argmax = c] relaxed to the softmax probability p_c (Cotter et
 // al. 2019's proxy-Lagrangian scheme; Narasimhan et al. 2019 list the
-// relaxations). Both numbers are logged per dual update (DualUpdate::value is
-// the exact rate's C, ::surrogate the relaxation's).
+// relaxations). The relaxation is on another scale than the rate (a mean
+// probability of 0.8 can come with a recall of 0.95), so only its slope is
+// used: the solve corrects the rate's violation along it
+// (ConstraintEdge::batch_proxy). Both numbers are logged per dual update
+// (DualUpdate::value is the exact rate's C, ::surrogate the relaxation's).
 //
 //   opt.add_constraint(galt::recall_at_least("recall_shirt", 6, 0.7, batch));
 //

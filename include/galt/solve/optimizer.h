@@ -164,6 +164,9 @@ class Optimizer : public torch::optim::Optimizer, public EdgeHost {
   std::vector<std::shared_ptr<OptimizerCallback>> callbacks_;
   /// Per edge: (value, predicted change) of the previous step.
   std::unordered_map<EdgeId, std::pair<double, double>> previous_;
+  /// Per batch-proxy edge: sum and count of its proxy values since the last
+  /// dual update (ConstraintEdge::batch_proxy).
+  std::unordered_map<EdgeId, std::pair<double, int64_t>> proxy_phase_;
   std::vector<TrustRegion> trust_;  ///< per block
   int64_t steps_ = 0;
   int64_t inner_since_outer_ = 0;
