@@ -18,9 +18,11 @@ constrained method); ``--setting`` fixes it instead (tests use that).
 """
 
 import argparse
+import datetime
 import gzip
 import json
 import math
+import os
 import sys
 import time
 
@@ -215,6 +217,11 @@ def main(argv=None):
             "lambda_trace_every": TRACE_EVERY,
             "lambda_trace": [r["lambda_trace"] for r in runs]})
         out["methods"][m] = entry
+    out["provenance"] = {  # as the C++ command's (galt/report/provenance.h)
+        "commit": galt._galt.build_commit, "dirty": galt._galt.build_dirty,
+        "command": " ".join(["python3 -m galt.bench_constrained"] + sys.argv[1:]),
+        "config": "", "hardware_threads": os.cpu_count(),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
     with open(a.json, "w") as f:
         json.dump(out, f, indent=1)
 

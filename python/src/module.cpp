@@ -7,6 +7,7 @@
 // through the user's autograd graph. step() runs without the GIL; the
 // constraint closures take it back for their Python calls (python_edges.h).
 #include <pybind11/stl.h>
+#include <galt_build_commit.h>
 #include <torch/extension.h>
 
 #include <string>
@@ -139,6 +140,10 @@ PYBIND11_MODULE(_galt, m) {
   // Bad input from the core (a NaN value, a non-scalar, an unknown block):
   // a ValueError the user can catch as galt.InputError.
   py::register_exception<InputError>(m, "InputError", PyExc_ValueError);
+  // The commit this module was built from (cmake/build_commit.cmake), for
+  // result files' provenance, and whether the tree had uncommitted changes.
+  m.attr("build_commit") = GALT_BUILD_COMMIT;
+  m.attr("build_dirty") = static_cast<bool>(GALT_BUILD_DIRTY);
 
   py::class_<Optimizer>(m, "Core")
       .def(py::init([](const py::list& groups, const py::dict& solver) {
