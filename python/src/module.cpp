@@ -6,8 +6,8 @@
 // so the core updates the user's parameters in place and differentiates
 // through the user's autograd graph. step() runs without the GIL; the
 // constraint closures take it back for their Python calls (python_edges.h).
-#include <pybind11/stl.h>
 #include <galt_build_commit.h>
+#include <pybind11/stl.h>
 #include <torch/extension.h>
 
 #include <string>
