@@ -76,23 +76,31 @@ const std::vector<Setting>& constrained_grid(const std::string& method) {
   return grids.at(method);
 }
 
-json run_constrained_benchmark(const ConstrainedOptions& o,
-                               const std::function<void(const std::string&)>& progress) {
+void check_constrained_options(const ConstrainedOptions& o) {
   if (o.epochs < 1) throw InputError("bench constrained: --epochs must be ≥ 1");
   if (o.seeds.empty()) throw InputError("bench constrained: no seeds");
   for (const auto& m : o.methods) setting_keys(m);
   for (const auto& [m, s] : o.fixed) {
-    for (const auto& key : setting_keys(m))
-      if (!s.count(key))
-        throw InputError("bench constrained: --setting for '" + m + "' lacks '" + key + "'");
     for (const auto& [key, v] : s) {
       const auto& keys = setting_keys(m);
       if (std::find(keys.begin(), keys.end(), key) == keys.end())
         throw InputError("bench constrained: method '" + m + "' has no setting '" + key + "'");
       if (!(std::isfinite(v) && v > 0.0))
         throw InputError("bench constrained: --setting " + m + "." + key + " must be > 0");
+      if (key == "inner_steps" && (v != std::floor(v) || v > 1e6))
+        throw InputError(
+            "bench constrained: --setting galt.inner_steps must be a whole number "
+            "in 1..1000000");
     }
+    for (const auto& key : setting_keys(m))
+      if (!s.count(key))
+        throw InputError("bench constrained: --setting for '" + m + "' lacks '" + key + "'");
   }
+}
+
+json run_constrained_benchmark(const ConstrainedOptions& o,
+                               const std::function<void(const std::string&)>& progress) {
+  check_constrained_options(o);
   auto data = data::load_fashion_mnist(o.fashion_dir);
   if (o.train_rows > 0 && o.train_rows < data.train.size()) {
     data.train.images = data.train.images.slice(0, 0, o.train_rows);

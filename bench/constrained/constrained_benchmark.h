@@ -43,6 +43,11 @@ inline constexpr double kValidationFraction = 0.1;
 /// The grid of every method (four points per constrained method).
 const std::vector<Setting>& constrained_grid(const std::string& method);
 
+/// Throws galt::InputError for options no run could take: epochs < 1, no
+/// seeds, an unknown method, a --setting with a missing, unknown or
+/// non-positive key. run_constrained_benchmark checks them first too.
+void check_constrained_options(const ConstrainedOptions& options);
+
 /// Runs the benchmark; `progress` gets one line per run. The JSON: problem,
 /// protocol, per method its setting (and the selection runs), seeds,
 /// test_acc / test_recall / train_recall_last / recall_last_epoch /
