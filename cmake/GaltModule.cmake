@@ -58,11 +58,14 @@ function(galt_module)
   endif()
 endfunction()
 
-# galt_test(NAME <name> [DEPS <targets...>]): a GoogleTest executable
-# galt_test_<name> from every .cpp under tests/<name>/, registered with ctest.
+# galt_test(NAME <name> [SLOW] [DEPS <targets...>]): a GoogleTest executable
+# galt_test_<name> from every .cpp under tests/<name>/, registered with ctest
+# and labelled <name>, and "fast" unless SLOW: the fast suites run in one
+# process without the galt executable and build without galt_cli and
+# galt_dist (scripts/sanitize.sh runs them under the sanitizers).
 # It uses LibTorch (and its precompiled header) when one of DEPS does.
 function(galt_test)
-  cmake_parse_arguments(T "" "NAME" "DEPS" ${ARGN})
+  cmake_parse_arguments(T "SLOW" "NAME" "DEPS" ${ARGN})
   file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
   if(NOT srcs)
     return()
@@ -87,6 +90,10 @@ function(galt_test)
       endif()
     endif()
   endforeach()
+  set(labels ${T_NAME})
+  if(NOT T_SLOW)
+    list(APPEND labels fast)
+  endif()
   gtest_discover_tests(galt_test_${T_NAME} DISCOVERY_TIMEOUT 120
-                       PROPERTIES LABELS ${T_NAME})
+                       PROPERTIES LABELS "${labels}")
 endfunction()
