@@ -31,10 +31,11 @@ if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then
   exit 2
 fi
 
-# The project's own dependencies, then clang 14 and libclang-rt-14-dev
-# (libFuzzer, ASan, UBSan and LSan runtimes).
+# The project's own dependencies, then clang 14, libclang-rt-14-dev
+# (libFuzzer, ASan, UBSan and LSan runtimes) and llvm-14 (llvm-symbolizer:
+# file and line in the reports).
 bash scripts/setup.sh --no-build
-pkgs=(clang-14 libclang-rt-14-dev)
+pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -55,6 +56,7 @@ cmake --build build-fuzz -j"${GALT_JOBS:-$(nproc)}" --target "${build_targets[@]
 # ours, but libFuzzer checks leaks per input only, so none are suppressed.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/lib/llvm-14/bin/llvm-symbolizer}
 failed=()
 for t in "${targets[@]}"; do
   corpus=build-fuzz/corpus/$t
