@@ -55,10 +55,14 @@ void run_continual(const ContinualArgs& a) {
              : std::next(it);
 
   // The report is written after the runs: a missing folder must fail now,
-  // not after hours of training.
+  // not after hours of training. The error_code overload: a name the
+  // system refuses (too long) is bad input too, not a filesystem_error.
   const std::filesystem::path json(a.json);
-  if (json.has_parent_path() && !std::filesystem::is_directory(json.parent_path()))
-    throw InputError(a.json + ": the folder " + json.parent_path().string() + " does not exist");
+  std::error_code ec;
+  if (json.has_parent_path() && !std::filesystem::is_directory(json.parent_path(), ec))
+    throw InputError(
+        a.json + ": the folder " + json.parent_path().string() + " does not exist" +
+        (ec && ec != std::errc::no_such_file_or_directory ? " (" + ec.message() + ")" : ""));
 
   train::ContinualRunner runner(p);
   runner.validate();  // bad methods or options: before --runs-dir is made

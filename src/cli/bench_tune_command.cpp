@@ -64,8 +64,11 @@ void run_tune(const TuneArgs& a) {
         throw InputError("--methods: '" + m + "' has no [tuning.grid." + m + "]");
   }
   const fs::path out(a.out);
-  if (out.has_parent_path() && !fs::is_directory(out.parent_path()))
-    throw InputError(a.out + ": the folder " + out.parent_path().string() + " does not exist");
+  std::error_code ec;  // a name the system refuses (too long) is bad input too
+  if (out.has_parent_path() && !fs::is_directory(out.parent_path(), ec))
+    throw InputError(
+        a.out + ": the folder " + out.parent_path().string() + " does not exist" +
+        (ec && ec != std::errc::no_such_file_or_directory ? " (" + ec.message() + ")" : ""));
 
   // One job per (method, grid point); every job has the same length.
   struct Job {

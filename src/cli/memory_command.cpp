@@ -78,6 +78,10 @@ nlohmann::json event_json(const Event& ev) {
           {"data", nlohmann::json::parse(ev.data, nullptr, false)}};
 }
 
+std::string dump(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 struct Args {
   std::string ledger, payload, payload_file, label, values, note, out, hard = "0,1";
   std::string soft_policy = "accept_with_residual", ambiguity_policy = "reject";
@@ -98,7 +102,10 @@ void register_memory(CLI::App& app, std::ostream& out) {
     c->add_option("ledger", a->ledger, "Ledger file (SQLite)")->required();
   };
   std::ostream* o = &out;
-  auto print = [o](const nlohmann::json& j) { *o << j.dump(2) << "\n"; };
+  // A ledger galt wrote holds only UTF-8 (the ledger refuses other labels
+  // and notes); one damaged on disk may not, and dump() would throw: such
+  // bytes print as U+FFFD instead (found by fuzz/memory/ledger_fuzz.cpp).
+  auto print = [o](const nlohmann::json& j) { *o << dump(j) << "\n"; };
 
   auto* create = mem->add_subcommand("create", "Create a new ledger");
   ledger_arg(create);
@@ -264,7 +271,7 @@ void register_memory(CLI::App& app, std::ostream& out) {
     } else {
       std::ofstream f(a->out);
       if (!f) throw InputError("--out: cannot write '" + a->out + "'");
-      f << j.dump(2) << "\n";
+      f << dump(j) << "\n";
       print({{"exported", a->out}, {"entries", j.at("entries").size()}});
     }
   });

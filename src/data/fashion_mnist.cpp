@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "data/idx_reader.h"
+
 namespace galt::data {
 namespace {
 
@@ -59,7 +61,9 @@ std::string hex(uint32_t v) {
   return s;
 }
 
-at::Tensor read_idx_images(const std::string& path) {
+}  // namespace
+
+at::Tensor detail::read_idx_images(const std::string& path) {
   const auto b = read_gzip(path);
   if (b.size() < 16) {
     throw InputError("truncated IDX image file " + path + ": " + std::to_string(b.size()) +
@@ -85,7 +89,7 @@ at::Tensor read_idx_images(const std::string& path) {
   return bytes.to(torch::kFloat32).div_(255.0f).contiguous();
 }
 
-at::Tensor read_idx_labels(const std::string& path, int64_t num_classes) {
+at::Tensor detail::read_idx_labels(const std::string& path, int64_t num_classes) {
   const auto b = read_gzip(path);
   if (b.size() < 8) {
     throw InputError("truncated IDX label file " + path + ": " + std::to_string(b.size()) +
@@ -113,14 +117,16 @@ at::Tensor read_idx_labels(const std::string& path, int64_t num_classes) {
   return bytes.to(torch::kInt64).contiguous();
 }
 
+namespace {
+
 Dataset read_pair(const std::string& dir, const std::string& prefix, const std::string& name) {
   const std::string img = dir + "/" + prefix + "-images-idx3-ubyte.gz";
   const std::string lab = dir + "/" + prefix + "-labels-idx1-ubyte.gz";
   Dataset d;
   d.num_classes = 10;
   d.name = name;
-  d.images = read_idx_images(img);
-  d.labels = read_idx_labels(lab, d.num_classes);
+  d.images = detail::read_idx_images(img);
+  d.labels = detail::read_idx_labels(lab, d.num_classes);
   if (d.images.size(0) != d.labels.size(0)) {
     throw InputError("count mismatch: " + img + " holds " + std::to_string(d.images.size(0)) +
                      " images but " + lab + " holds " + std::to_string(d.labels.size(0)) +

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "galt/error.h"
+#include "memory/json_fields.h"
 
 namespace galt::memory {
 
@@ -48,7 +49,7 @@ Decision Decision::from_json(const nlohmann::json& j) {
     d.action = parse_action(j.at("action").get<std::string>());
     d.outcome = parse_outcome(j.at("outcome").get<std::string>());
     d.residual = parse_residual(j.at("residual").get<std::string>());
-    d.deciding_layer = j.at("deciding_layer").get<int>();
+    d.deciding_layer = detail::json_int(j.at("deciding_layer"), "decision JSON: deciding_layer");
     d.gate = j.at("gate").get<double>();
     for (const auto& v : j.at("constraint_values")) {
       d.constraint_values.push_back(v.is_null() ? std::nan("") : v.get<double>());

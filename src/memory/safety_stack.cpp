@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "galt/error.h"
+#include "memory/json_fields.h"
 
 namespace galt::memory {
 namespace {
@@ -66,8 +67,11 @@ nlohmann::json SafetyStack::to_json() const {
 SafetyStack SafetyStack::from_json(const nlohmann::json& j) {
   try {
     SafetyStackOptions o;
-    o.layers = j.at("layers").get<int>();
-    o.hard = j.at("hard").get<std::vector<int>>();
+    o.layers = detail::json_int(j.at("layers"), "safety stack JSON: layers");
+    const auto& hard = j.at("hard");
+    if (!hard.is_array()) throw InputError("safety stack JSON: hard: expected an array");
+    o.hard.clear();
+    for (const auto& h : hard) o.hard.push_back(detail::json_int(h, "safety stack JSON: hard"));
     o.names = j.at("names").get<std::vector<std::string>>();
     return SafetyStack(o);
   } catch (const nlohmann::json::exception& e) {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "galt/error.h"
+#include "memory/json_fields.h"
 #include "memory/sqlite_db.h"
 
 namespace galt::memory {
@@ -564,6 +565,7 @@ TraceLedger TraceLedger::open(const std::string& path, OpenOptions open) {
 
 EntryId TraceLedger::propose(int memory_layer, std::string_view payload, std::string_view label) {
   impl_->adjudicator.stack().check_layer(memory_layer, "propose: memory_layer");
+  detail::require_utf8(label, "propose: label");
   return impl_->write("propose", [&] {
     auto& I = *impl_;
     const std::int64_t seq = I.cur.last_seq + 1;
@@ -611,6 +613,7 @@ void TraceLedger::consolidate(EntryId entry) {
 
 ViolationId TraceLedger::raise_violation(int layer, std::string_view note) {
   impl_->adjudicator.stack().check_layer(layer, "raise_violation: layer");
+  detail::require_utf8(note, "raise_violation: note");
   return impl_->write("raise_violation", [&] {
     auto& I = *impl_;
     const std::int64_t seq = I.cur.last_seq + 1;
@@ -624,6 +627,7 @@ ViolationId TraceLedger::raise_violation(int layer, std::string_view note) {
 }
 
 void TraceLedger::resolve_violation(ViolationId violation, std::string_view note) {
+  detail::require_utf8(note, "resolve_violation: note");
   impl_->write("resolve_violation", [&] {
     auto& I = *impl_;
     I.get_violation.bind(1, violation);
@@ -673,6 +677,7 @@ void TraceLedger::resolve_violation(ViolationId violation, std::string_view note
 
 Decision TraceLedger::readjudicate(EntryId entry, const std::vector<double>& values, bool no_write,
                                    std::string_view note) {
+  detail::require_utf8(note, "readjudicate: note");
   return impl_->write("readjudicate", [&] {
     auto& I = *impl_;
     const EntryInfo e = I.require_entry(entry, "readjudicate");
@@ -696,6 +701,7 @@ Decision TraceLedger::readjudicate(EntryId entry, const std::vector<double>& val
 }
 
 void TraceLedger::close_residual(ResidualId residual, std::string_view note) {
+  detail::require_utf8(note, "close_residual: note");
   impl_->write("close_residual", [&] {
     auto& I = *impl_;
     I.get_residual.bind(1, residual);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -38,11 +39,12 @@ json summary_json(const std::vector<double>& v) {
 }
 
 // Every counter, by name (the run store reads them back).
-#define GALT_COUNTERS(X)                                                                         \
-  X(forward_passes)                                                                              \
-  X(block_forward_passes) X(local_backward_passes) X(global_backward_passes) X(edge_evaluations) \
-      X(backward_passes) X(jacobian_rows) X(per_example_jacobians) X(jacobian_evaluations)       \
-          X(edge_messages) X(local_solves) X(adamw_steps) X(steps) X(local_steps) X(global_steps)
+#define GALT_COUNTERS(X)                                                                    \
+  X(forward_passes)                                                                         \
+  X(block_forward_passes)                                                                   \
+  X(local_backward_passes) X(global_backward_passes) X(edge_evaluations) X(backward_passes) \
+      X(jacobian_rows) X(per_example_jacobians) X(jacobian_evaluations) X(edge_messages)    \
+          X(local_solves) X(adamw_steps) X(steps) X(local_steps) X(global_steps)
 
 json counters_json(const ComputeCounters& c) {
   json out = json::object();
@@ -52,9 +54,39 @@ json counters_json(const ComputeCounters& c) {
   return out;
 }
 
+// A whole number of type T. nlohmann's get<T>() casts a float to T, which is
+// undefined behaviour when it does not fit ("seed": 1e300, UBSan in
+// fuzz/train/run_store_fuzz.cpp), and truncates one that does; a stored run
+// holds only whole numbers in these fields.
+template <class T>
+T whole_in(const json& j, const char* what) {
+  using L = std::numeric_limits<T>;
+  if (j.is_number_unsigned()) {
+    const uint64_t v = j.get<uint64_t>();
+    if (v <= static_cast<uint64_t>(L::max())) return static_cast<T>(v);
+  } else if (j.is_number_integer()) {
+    const int64_t v = j.get<int64_t>();
+    if (v >= 0 ? static_cast<uint64_t>(v) <= static_cast<uint64_t>(L::max())
+               : L::is_signed && v >= static_cast<int64_t>(L::min()))
+      return static_cast<T>(v);
+  }
+  throw InputError(std::string(what) + ": expected a whole number in " + std::to_string(L::min()) +
+                   ".." + std::to_string(L::max()) + ", got " + j.dump());
+}
+
+template <class T>
+std::vector<T> wholes_in(const json& j, const char* what) {
+  if (!j.is_array()) throw InputError(std::string(what) + ": expected an array, got " + j.dump());
+  std::vector<T> out;
+  for (const auto& v : j) out.push_back(whole_in<T>(v, what));
+  return out;
+}
+
 ComputeCounters counters_from_json(const json& j) {
+  if (!j.is_object()) throw InputError("counters: expected an object, got " + j.dump());
   ComputeCounters c;
-#define GALT_COUNTER_IN(name) c.name = j.value(#name, int64_t{0});
+#define GALT_COUNTER_IN(name) \
+  c.name = j.contains(#name) ? whole_in<int64_t>(j.at(#name), "counters." #name) : 0;
   GALT_COUNTERS(GALT_COUNTER_IN)
 #undef GALT_COUNTER_IN
   return c;
@@ -203,14 +235,14 @@ json seed_run_json(const SeedRun& run, Scenario scenario) {
 SeedRun seed_run_from_json(const json& j) {
   try {
     SeedRun r;
-    r.seed = j.at("seed").get<uint64_t>();
+    r.seed = whole_in<uint64_t>(j.at("seed"), "seed");
     r.commit = j.value("commit", std::string());
     r.acc_task_il = matrix_from_json(j.at("acc_matrix_task_il"));
     r.acc_class_il = matrix_from_json(j.at("acc_matrix_class_il"));
     const auto& sf = j.at("safety");
-    r.safety_steps = sf.at("step").get<std::vector<int64_t>>();
+    r.safety_steps = wholes_in<int64_t>(sf.at("step"), "safety.step");
     r.safety_rate = doubles_from_json(sf.at("rate"));
-    for (int v : sf.at("forbidden_seen").get<std::vector<int>>())
+    for (int v : wholes_in<int>(sf.at("forbidden_seen"), "safety.forbidden_seen"))
       r.safety_forbidden_seen.push_back(v != 0);
     if (r.safety_rate.size() != r.safety_steps.size() ||
         r.safety_forbidden_seen.size() != r.safety_steps.size())
@@ -223,7 +255,7 @@ SeedRun seed_run_from_json(const json& j) {
     for (const auto& d : j.at("duals")) {
       EdgeTrace t;
       t.name = d.at("name").get<std::string>();
-      t.step = d.at("step").get<std::vector<int64_t>>();
+      t.step = wholes_in<int64_t>(d.at("step"), "duals.step");
       t.value = doubles_from_json(d.at("value"));
       t.lambda = doubles_from_json(d.at("lambda"));
       t.rho = doubles_from_json(d.at("rho"));

@@ -81,21 +81,6 @@ std::vector<data::Dataset> select_anchor_rows(const std::vector<data::Dataset>& 
   return out;
 }
 
-double SeedRun::mean_safety_violation() const {
-  double s = 0;
-  int64_t n = 0;
-  for (size_t i = 0; i < safety_rate.size(); ++i)
-    if (i >= safety_forbidden_seen.size() || safety_forbidden_seen[i]) {
-      s += safety_rate[i];
-      ++n;
-    }
-  return n == 0 ? std::nan("") : s / static_cast<double>(n);
-}
-
-double SeedRun::final_safety_violation() const {
-  return safety_rate.empty() ? std::nan("") : safety_rate.back();
-}
-
 ContinualRunner::ContinualRunner(ProtocolConfig protocol) : protocol_(std::move(protocol)) {}
 
 void ContinualRunner::set_data(data::TrainTest data) { data_ = std::move(data); }

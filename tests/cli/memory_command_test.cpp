@@ -79,6 +79,9 @@ TEST(MemoryCli, BadInputIsAnInputError) {
                InputError);
   EXPECT_THROW(run({"show", db, "--entry", "99"}), InputError);
   EXPECT_THROW(run({"resolve", db, "--violation", "5"}), InputError);
+  EXPECT_THROW(run({"raise", db, "--layer", "1", "--note", "\xff"}), InputError);  // not UTF-8
+  EXPECT_THROW(run({"propose", db, "--layer", "1", "--payload", "x", "--label", "\xfe"}),
+               InputError);
   // Nothing bad input did was recorded: one proposal, one adjudication.
   EXPECT_EQ(run({"export", db})["events"].size(), 2u);
 }

@@ -110,5 +110,31 @@ TEST(Adjudicator, DecisionJsonRoundTripKeepsUnknowns) {
   EXPECT_DOUBLE_EQ(back.constraint_values[2], 0.3);
 }
 
+// The JSON a ledger stores is outside input: a float where a layer number
+// belongs is refused, not cast (a cast that does not fit is undefined
+// behaviour). Found by review while writing fuzz/memory/ledger_fuzz.cpp.
+TEST(Adjudicator, StoredJsonWithFloatsForLayersIsAnInputError) {
+  const nlohmann::json stack = SafetyStack(SafetyStackOptions{}).to_json();
+  ASSERT_NO_THROW(SafetyStack::from_json(stack));
+  for (const char* key : {"layers", "hard"}) {
+    for (const nlohmann::json& v :
+         {nlohmann::json(1e300), nlohmann::json(2.5), nlohmann::json(4294967296LL)}) {
+      auto j = stack;
+      if (std::string(key) == "hard")
+        j[key] = nlohmann::json::array({v});
+      else
+        j[key] = v;
+      EXPECT_THROW(SafetyStack::from_json(j), InputError) << key << " = " << v;
+    }
+  }
+  const nlohmann::json d = make().adjudicate({1, {-1, -1, -1, -1}, false}).to_json();
+  ASSERT_NO_THROW(Decision::from_json(d));
+  for (const nlohmann::json& v : {nlohmann::json(-1e300), nlohmann::json(0.5)}) {
+    auto j = d;
+    j["deciding_layer"] = v;
+    EXPECT_THROW(Decision::from_json(j), InputError) << v;
+  }
+}
+
 }  // namespace
 }  // namespace galt::memory

@@ -197,6 +197,25 @@ TEST(TraceLedger, BadRequestsAreInputErrorsAndChangeNothing) {
   EXPECT_THROW(TraceLedger::create(dir.file("b.db"), bad), InputError);
 }
 
+// Labels and notes go into the ledger's JSON, which must be UTF-8: other
+// bytes are bad input, refused before anything is written. They were a
+// nlohmann type_error (exit 1 from `galt memory raise --note $'\xff'`); found
+// with the ledger fuzzer (its input: fuzz/regressions/ledger/).
+TEST(TraceLedger, LabelsAndNotesThatAreNotUtf8AreInputErrors) {
+  testing::TempDir dir;
+  auto l = TraceLedger::create(dir.file("a.db"));
+  const std::string bad = "ok \xff\xfe";
+  EXPECT_THROW(l.propose(0, "x", bad), InputError);
+  EXPECT_THROW(l.raise_violation(0, bad), InputError);
+  const EntryId e = l.propose(0, "x", "caf\xc3\xa9");  // UTF-8 is fine
+  l.adjudicate(e, kClean);
+  EXPECT_THROW(l.readjudicate(e, kClean, false, bad), InputError);
+  const ViolationId v = l.raise_violation(0, "n");
+  EXPECT_THROW(l.resolve_violation(v, bad), InputError);
+  EXPECT_EQ(l.event_count(), 3);  // propose, adjudicate, raise
+  EXPECT_EQ(l.entry(e)->label, "caf\xc3\xa9");
+}
+
 TEST(TraceLedger, BatchCommitsTogetherOrNotAtAll) {
   testing::TempDir dir;
   auto l = TraceLedger::create(dir.file("a.db"));

@@ -221,6 +221,25 @@ TEST(Config, MissingFileIsInputError) {
   EXPECT_THROW(load_bench_config("/nonexistent/galt.toml"), InputError);
 }
 
+// A tuned file name the system refuses (longer than NAME_MAX) is bad input,
+// with or without allow_missing_tuned; it was a std::filesystem_error (exit
+// 1) when a missing tuned file was allowed (found by fuzz/train/config_fuzz.cpp;
+// the input is fuzz/regressions/config/tuned-name-too-long.toml).
+TEST(Config, TunedFileNameTooLongIsAnInputError) {
+  const std::string text = "[benchmark]\nmethods = [\"galt\"]\ntuned = \"" +
+                           std::string(5000, 'x') + ".toml\"\n";
+  for (bool allow_missing : {false, true}) {
+    try {
+      parse_bench_config(text, "/tmp/config.toml", {.allow_missing_tuned = allow_missing});
+      FAIL() << "expected InputError";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("benchmark.tuned: cannot read the tuned file"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(Config, UnknownMethodOrOptionFailsBeforeTraining) {
   auto p = parse_bench_config("[benchmark]\nmethods = [\"galt\", \"magic\"]");
   ContinualRunner r1(p);

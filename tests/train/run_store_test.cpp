@@ -59,6 +59,38 @@ TEST(RunStore, SeedRunRoundTripsThroughJson) {
   EXPECT_THROW(seed_run_from_json(nlohmann::json{{"seed", 1}}), InputError);
 }
 
+// A stored run holds whole numbers where it holds counts, seeds and steps; a
+// float there (too large for the field, or fractional) is refused, not cast
+// (the cast of 1e300 to uint64_t was undefined behaviour: UBSan, found with
+// fuzz/train/run_store_fuzz.cpp; the input is fuzz/regressions/run_store/).
+TEST(RunStore, FloatsWhereWholeNumbersBelongAreInputErrors) {
+  ContinualRunner runner(tiny_protocol({"adamw"}));
+  runner.set_data(synthetic_data());
+  const auto r = runner.run();
+  auto good = seed_run_json(r.methods[0].runs[0], r.protocol.scenario);
+  using nlohmann::json;
+  good["safety"] = {{"step", json::array({10})},
+                    {"rate", json::array({0.0})},
+                    {"forbidden_seen", json::array({1})}};
+  ASSERT_NO_THROW(seed_run_from_json(good));
+  const std::vector<std::pair<nlohmann::json::json_pointer, nlohmann::json>> bad{
+      {nlohmann::json::json_pointer("/seed"), 1e300},
+      {nlohmann::json::json_pointer("/seed"), -1},
+      {nlohmann::json::json_pointer("/seed"), 2.5},
+      {nlohmann::json::json_pointer("/safety/step/0"), 1e30},
+      {nlohmann::json::json_pointer("/safety/forbidden_seen/0"), 1e10},
+      {nlohmann::json::json_pointer("/safety/forbidden_seen/0"), 4294967296LL},
+      {nlohmann::json::json_pointer("/counters/steps"), 1e19},
+      {nlohmann::json::json_pointer("/counters"), 3},
+  };
+  for (const auto& [where, value] : bad) {
+    auto j = good;
+    ASSERT_TRUE(j.contains(where)) << where.to_string();
+    j[where] = value;
+    EXPECT_THROW(seed_run_from_json(j), InputError) << where.to_string() << " = " << value;
+  }
+}
+
 TEST(RunStore, ResumedBenchmarkEqualsTheUninterruptedOne) {
   auto p = tiny_protocol({"adamw", "replay", "galt"});
   p.seeds = {0, 1};
