@@ -65,6 +65,7 @@ void register_bench_constrained(CLI::App& bench) {
                                      std::numeric_limits<uint32_t>::max()))
       o.seeds.push_back(static_cast<uint64_t>(s));
     for (const auto& s : a->settings) parse_setting(s, o.fixed);
+    bench::check_constrained_options(o);  // before the output file is touched
     {  // fail on an unwritable output before minutes of work
       std::ofstream probe(a->json_out, std::ios::app);
       if (!probe) throw InputError("--json: cannot write '" + a->json_out + "'");
