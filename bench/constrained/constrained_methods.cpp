@@ -18,8 +18,6 @@
 namespace galt::bench {
 namespace {
 
-double setting_at(const Setting& s, const std::string& key) { return s.at(key); }
-
 // The per-method part of one step: what is added to the loss before
 // backward, and what happens after the optimizer's step.
 struct Method {
@@ -64,8 +62,8 @@ struct DualAscentMethod : AdamMethod {
 struct GaltMethod : Method {
   GaltMethod(torch::nn::Sequential& m, const Setting& s) : model(m) {
     SolverOptions solver;
-    solver.dual.inner_steps = static_cast<int>(setting_at(s, "inner_steps"));
-    solver.dual.rho_max = setting_at(s, "rho_max");
+    solver.dual.inner_steps = static_cast<int>(s.at("inner_steps"));
+    solver.dual.rho_max = s.at("rho_max");
     opt = std::make_unique<Optimizer>(m->parameters(),
                                       OptimizerOptions(kLearningRate).weight_decay(0.0), solver);
     opt->add_constraint(recall_at_least("recall0", kRecallClass, kRecallBound, [this] {

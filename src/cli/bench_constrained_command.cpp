@@ -11,6 +11,7 @@
 
 #include "bench/constrained/constrained_benchmark.h"
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "cli/list_parser.h"
 #include "cli/option_checks.h"
 #include "galt/error.h"
@@ -66,20 +67,12 @@ void register_bench_constrained(CLI::App& bench) {
       o.seeds.push_back(static_cast<uint64_t>(s));
     for (const auto& s : a->settings) parse_setting(s, o.fixed);
     bench::check_constrained_options(o);  // before the output file is touched
-    {  // fail on an unwritable output before minutes of work
-      std::ofstream probe(a->json_out, std::ios::app);
-      if (!probe) throw InputError("--json: cannot write '" + a->json_out + "'");
-    }
+    check_json_output(a->json_out);       // fail now, not after minutes of work
     auto progress = [](const std::string& m) {
       std::fprintf(stderr, "[bench constrained] %s\n", m.c_str());
     };
-    nlohmann::json j = bench::run_constrained_benchmark(o, progress);
-    j["command"] = "galt bench constrained";
-    j["provenance"] = report::to_json(report::provenance(invocation()));
-    std::ofstream f(a->json_out);
-    f << j.dump(2) << "\n";
-    if (!f) throw InputError("--json: cannot write '" + a->json_out + "'");
-    std::fprintf(stderr, "[bench constrained] wrote %s\n", a->json_out.c_str());
+    write_json_output(bench::run_constrained_benchmark(o, progress), a->json_out,
+                      "galt bench constrained");
   });
 }
 

@@ -13,10 +13,11 @@
 
 #include "bench/memory/memory_benchmark.h"
 #include "cli/commands.h"
-#include "galt/report/provenance.h"
+#include "cli/json_output.h"
 #include "cli/list_parser.h"
 #include "cli/option_checks.h"
 #include "galt/error.h"
+#include "galt/report/provenance.h"
 
 namespace galt::cli {
 namespace {
@@ -87,21 +88,11 @@ void register_bench_memory(CLI::App& bench) {
       }
       o.heads_options.reference_dir = ref;
     }
-    // Fail on an unwritable output before minutes of work.
-    {
-      std::ofstream probe(a->json_out, std::ios::app);
-      if (!probe) throw InputError("--json: cannot write '" + a->json_out + "'");
-    }
+    check_json_output(a->json_out);  // fail now, not after minutes of work
     auto progress = [](const std::string& m) {
       std::fprintf(stderr, "[bench memory] %s\n", m.c_str());
     };
-    nlohmann::json j = memory::run_memory_benchmark(o, progress);
-    j["command"] = "galt bench memory";
-    j["provenance"] = report::to_json(report::provenance(invocation()));
-    std::ofstream f(a->json_out);
-    f << j.dump(2) << "\n";
-    if (!f) throw InputError("--json: cannot write '" + a->json_out + "'");
-    std::fprintf(stderr, "[bench memory] wrote %s\n", a->json_out.c_str());
+    write_json_output(memory::run_memory_benchmark(o, progress), a->json_out, "galt bench memory");
   });
 }
 

@@ -1,9 +1,8 @@
 // `galt bench solver --json FILE`: exactness and speed of the local solve
 // (DESIGN §2.2), and the cost of a GALT optimizer step next to AdamW on the
 // same data (§2.3). Every number is measured in this run.
-#include <torch/torch.h>
-
 #include <time.h>
+#include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,10 +15,11 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "cli/option_checks.h"
 #include "galt/error.h"
-#include "galt/report/provenance.h"
 #include "galt/models/mlp.h"
+#include "galt/report/provenance.h"
 #include "galt/solve/executor.h"
 #include "galt/solve/local_solve.h"
 #include "galt/solve/optimizer.h"
@@ -193,7 +193,7 @@ std::vector<torch::optim::OptimizerParamGroup> block_groups(models::MLP& net) {
 struct StepTiming {
   double galt = 0, adamw = 0, flops = 0;
   double galt_cpu = 0, adamw_cpu = 0;  // process CPU seconds (medians)
-  double evaluate = 0, solve = 0;  // medians of the optimizer's own phases
+  double evaluate = 0, solve = 0;      // medians of the optimizer's own phases
 };
 
 // §2.3: k edges, each the mean probability of one class on its own 16-example
@@ -419,19 +419,20 @@ void run(const Options& o) {
   const std::string blas = blas_info();
   std::fprintf(stderr, "galt bench solver: %d cores, intra-op %d, BLAS threads %d, %s\n", tc.cores,
                tc.intra_op, tc.blas, blas.c_str());
+  const bool to_stdout = o.json.empty() || o.json == "-";
+  if (!to_stdout) check_json_output(o.json);  // fail now, not after minutes of work
   nlohmann::json j;
-  j["provenance"] = report::to_json(report::provenance(invocation()));
   j["threads"] = {{"cores", tc.cores}, {"intra_op", tc.intra_op}, {"blas", tc.blas}};
   j["blas"] = blas;
   torch::manual_seed(0);
   if (!o.steps_only) {
-  j["max_rel_err"] = max_rel_err(torch::kFloat64);
-  j["max_rel_err_float32"] = max_rel_err(torch::kFloat32);
-  std::fprintf(stderr, "  max_rel_err (double) %.3g, (float) %.3g\n",
-               j["max_rel_err"].get<double>(), j["max_rel_err_float32"].get<double>());
-  j["solve"] = solve_timings(o.max_d);
-  j["solve_scaling"] = {{"d_exponent_at_k8", slope(j["solve"], "d", "k", 8)},
-                        {"k_exponent_at_d1e6", slope(j["solve"], "k", "d", 1000000)}};
+    j["max_rel_err"] = max_rel_err(torch::kFloat64);
+    j["max_rel_err_float32"] = max_rel_err(torch::kFloat32);
+    std::fprintf(stderr, "  max_rel_err (double) %.3g, (float) %.3g\n",
+                 j["max_rel_err"].get<double>(), j["max_rel_err_float32"].get<double>());
+    j["solve"] = solve_timings(o.max_d);
+    j["solve_scaling"] = {{"d_exponent_at_k8", slope(j["solve"], "d", "k", 8)},
+                          {"k_exponent_at_d1e6", slope(j["solve"], "k", "d", 1000000)}};
   }
   j["gemm_peak_gflops"] = gemm_peak_gflops();
   nlohmann::json ratio, cpu_ratio, detail;
@@ -505,14 +506,12 @@ void run(const Options& o) {
   j["adamw_gflops"] = adamw_gflops;
   std::fprintf(stderr, "  gemm peak %.1f GFLOP/s, AdamW step %.1f GFLOP/s\n",
                j["gemm_peak_gflops"].get<double>(), adamw_gflops);
-  const std::string text = j.dump(2);
-  if (o.json.empty() || o.json == "-") {
-    std::printf("%s\n", text.c_str());
+  if (to_stdout) {
+    j["command"] = "galt bench solver";
+    j["provenance"] = report::to_json(report::provenance(invocation()));
+    std::printf("%s\n", j.dump(2).c_str());
   } else {
-    std::ofstream f(o.json);
-    if (!f) throw InputError("bench solver: cannot write '" + o.json + "'");
-    f << text << "\n";
-    std::fprintf(stderr, "wrote %s\n", o.json.c_str());
+    write_json_output(std::move(j), o.json, "galt bench solver");
   }
 }
 
@@ -525,8 +524,7 @@ void register_bench_solver(CLI::App& bench) {
   cmd->add_option("--json", o->json, "write the JSON here (default: stdout)");
   cmd->add_option("--max-d", o->max_d, "largest block size d for the solve timings")
       ->check(integer_in(1000, 100000000));
-  cmd->add_option("--reps", o->reps, "timed repetitions per step measurement")
-      ->check(at_least(1));
+  cmd->add_option("--reps", o->reps, "timed repetitions per step measurement")->check(at_least(1));
   cmd->add_option("--threads", o->threads, "cores to use (0: all)")->check(at_least(0, "0: all"));
   cmd->add_flag("--steps-only", o->steps_only,
                 "only the step measurements (step_ratio, gda_ratio, threads2_speedup)");
