@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   galt::cli::register_memory(app, std::cout);
   galt::cli::register_launch(app);
   galt::cli::register_dist(app);
+  galt::cli::register_train(app);
   auto* bench = app.add_subcommand("bench", "Benchmarks (write JSON reports)");
   bench->require_subcommand(1);
   galt::cli::register_bench_solver(*bench);

@@ -12,124 +12,18 @@
 #include <sstream>
 
 #include "galt/error.h"
+#include "train/toml_reader.h"
 
 namespace galt::train {
 
 namespace {
 
+using detail::parse_toml;
+using detail::Reader;
+
 // Both datasets a config can name ("fashion", "mnist") have ten classes; the
 // runner checks the split again against the loaded data.
 constexpr int64_t kDatasetClasses = 10;
-
-class Reader {
- public:
-  explicit Reader(std::string source) : source_(std::move(source)) {}
-
-  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
-    throw InputError(source_ + ": " + key + ": " + what);
-  }
-
-  const toml::table* table(const toml::table& root, const std::string& name,
-                           const std::set<std::string>& keys) const {
-    const auto* node = root.get(name);
-    if (!node) return nullptr;
-    const auto* t = node->as_table();
-    if (!t) fail("[" + name + "]", "expected a table");
-    for (const auto& [k, _] : *t)
-      if (!keys.count(std::string(k.str()))) {
-        std::string known;
-        for (const auto& s : keys) known += (known.empty() ? "" : ", ") + s;
-        fail(name + "." + std::string(k.str()), "unknown key (known: " + known + ")");
-      }
-    return t;
-  }
-
-  // TOML has nan and inf; no real-valued setting of a config means either,
-  // so every number must be finite (the caller checks its range).
-  double number(const toml::table* t, const std::string& tname, const std::string& key,
-                double def) const {
-    if (!t) return def;
-    const auto* n = t->get(key);
-    if (!n) return def;
-    const auto v = n->value<double>();
-    if (!v) fail(tname + "." + key, "expected a number");
-    if (!std::isfinite(*v)) fail(tname + "." + key, "expected a finite number, got " + show(*v));
-    return *v;
-  }
-  // `max` guards the fields stored as int, where a larger value would wrap.
-  int64_t integer(const toml::table* t, const std::string& tname, const std::string& key,
-                  int64_t def, int64_t min,
-                  int64_t max = std::numeric_limits<int64_t>::max()) const {
-    if (!t) return def;
-    const auto* n = t->get(key);
-    if (!n) return def;
-    if (!n->is_integer()) fail(tname + "." + key, "expected an integer");
-    const int64_t v = *n->value<int64_t>();
-    if (v < min)
-      fail(tname + "." + key, std::to_string(v) + " is below the minimum " + std::to_string(min));
-    if (v > max)
-      fail(tname + "." + key, std::to_string(v) + " is above the maximum " + std::to_string(max));
-    return v;
-  }
-  static std::string show(double v) {
-    std::ostringstream os;
-    os << v;
-    return os.str();
-  }
-  std::string string(const toml::table* t, const std::string& tname, const std::string& key,
-                     const std::string& def, const std::set<std::string>& allowed = {}) const {
-    if (!t) return def;
-    const auto* n = t->get(key);
-    if (!n) return def;
-    auto v = n->value<std::string>();
-    if (!v) fail(tname + "." + key, "expected a string");
-    if (!allowed.empty() && !allowed.count(*v)) {
-      std::string known;
-      for (const auto& s : allowed) known += (known.empty() ? "" : ", ") + ("\"" + s + "\"");
-      fail(tname + "." + key, "\"" + *v + "\" is not one of " + known);
-    }
-    return *v;
-  }
-  template <class T>
-  std::vector<T> array(const toml::table* t, const std::string& tname, const std::string& key,
-                       const std::vector<T>& def) const {
-    if (!t) return def;
-    const auto* n = t->get(key);
-    if (!n) return def;
-    const auto* a = n->as_array();
-    if (!a) fail(tname + "." + key, "expected an array");
-    std::vector<T> out;
-    for (const auto& e : *a) {
-      if constexpr (std::is_same_v<T, std::string>) {
-        auto v = e.value<std::string>();
-        if (!v) fail(tname + "." + key, "expected an array of strings");
-        out.push_back(*v);
-      } else {
-        if (!e.is_integer()) fail(tname + "." + key, "expected an array of integers");
-        const int64_t v = *e.value<int64_t>();
-        if (v < 0)
-          fail(tname + "." + key, "expected non-negative integers, got " + std::to_string(v));
-        out.push_back(static_cast<T>(v));
-      }
-    }
-    return out;
-  }
-
- private:
-  std::string source_;
-};
-
-// TOML text → table; a syntax error is an InputError naming the line and column.
-toml::table parse_toml(const std::string& text, const std::string& source) {
-  try {
-    return toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream os;
-    os << source << ": TOML syntax error at line " << e.source().begin.line << ", column "
-       << e.source().begin.column << ": " << e.description();
-    throw InputError(os.str());
-  }
-}
 
 // The [methods.<name>] tables of `root`: numeric options per method.
 std::map<std::string, MethodOptions> method_tables(const toml::table& root, const Reader& r,
@@ -183,12 +77,11 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
   p.classes_per_task = static_cast<int>(
       r.integer(b, "benchmark", "classes_per_task", p.classes_per_task, 1, kDatasetClasses));
   if (int64_t{p.tasks} * p.classes_per_task > kDatasetClasses)
-    r.fail("benchmark.tasks", std::to_string(p.tasks) + " tasks of " +
-                                  std::to_string(p.classes_per_task) +
-                                  " classes need more than the dataset's " +
-                                  std::to_string(kDatasetClasses) +
-                                  " classes (expected tasks * classes_per_task <= " +
-                                  std::to_string(kDatasetClasses) + ")");
+    r.fail("benchmark.tasks",
+           std::to_string(p.tasks) + " tasks of " + std::to_string(p.classes_per_task) +
+               " classes need more than the dataset's " + std::to_string(kDatasetClasses) +
+               " classes (expected tasks * classes_per_task <= " + std::to_string(kDatasetClasses) +
+               ")");
   p.seeds = r.array<uint64_t>(b, "benchmark", "seeds", p.seeds);
   p.methods = r.array<std::string>(b, "benchmark", "methods", p.methods);
   // tuned = "file.toml" or ["a.toml", "b.toml"] (merged; a key set twice is an error).
@@ -247,8 +140,7 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
       r.table(root, "safety",
               {"critical_class", "forbidden_class", "epsilon", "probe_size", "probe_shift"});
   if (s) {
-    p.safety.critical_class =
-        r.integer(s, "safety", "critical_class", -1, 0, kDatasetClasses - 1);
+    p.safety.critical_class = r.integer(s, "safety", "critical_class", -1, 0, kDatasetClasses - 1);
     p.safety.forbidden_class =
         r.integer(s, "safety", "forbidden_class", -1, 0, kDatasetClasses - 1);
     if (!s->get("critical_class") || !s->get("forbidden_class"))
@@ -273,8 +165,8 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
     spec.iterations = r.integer(tu, "tuning", "iterations", 0, 0);
     spec.seeds = r.array<uint64_t>(tu, "tuning", "seeds", spec.seeds);
     if (spec.seeds.empty()) r.fail("tuning.seeds", "expected at least one selection seed");
-    spec.points = static_cast<int>(
-        r.integer(tu, "tuning", "points", 0, 1, std::numeric_limits<int>::max()));
+    spec.points =
+        static_cast<int>(r.integer(tu, "tuning", "points", 0, 1, std::numeric_limits<int>::max()));
     if (!tu->get("points")) r.fail("tuning.points", "missing (the grid points every method gets)");
     spec.select = r.string(tu, "tuning", "select", spec.select, {"accuracy", "safe_accuracy"});
     spec.violation_max = r.number(tu, "tuning", "violation_max", spec.violation_max);
@@ -295,8 +187,7 @@ ProtocolConfig parse_bench_config(const std::string& text, const std::string& so
           for (const auto& e : *a) {
             auto d = e.value<double>();
             if (!d) r.fail(key, "expected an array of numbers");
-            if (!std::isfinite(*d))
-              r.fail(key, "expected finite numbers, got " + Reader::show(*d));
+            if (!std::isfinite(*d)) r.fail(key, "expected finite numbers, got " + Reader::show(*d));
             vals.push_back(*d);
           }
           spec.grid[mn][std::string(k.str())] = vals;

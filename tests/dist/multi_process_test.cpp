@@ -3,8 +3,11 @@
 // `galt launch`, started by hand, and under torchrun when it is installed.
 // Every run here picks a free port, so ctest -j runs them side by side.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -221,6 +224,36 @@ TEST(BadInput, MoreRanksThanBlocks) {
   ChildProcess run(launch_args(3, selftest({"--blocks", "2"})));
   expect_bad_input(run, "3 ranks for 2 blocks", 20);
   EXPECT_NE(run.err().find("exited with code 2 (bad input)"), std::string::npos) << run.err();
+}
+
+// `galt train` with the process executor: rank 0's report has the serial
+// run's fingerprint (one BLAS thread in both), and a config with more ranks
+// than blocks is refused on every rank before training.
+TEST(Train, UnderLaunchEqualsTheSerialRun) {
+  const std::string dir = ::testing::TempDir() + "galt-train-" + std::to_string(::getpid());
+  const std::string cfg = dir + ".toml";
+  {
+    std::ofstream f(cfg);
+    f << "[model]\nhidden = [16, 16]\n[train]\nsteps = 10\nbatch = 32\neval_every = 0\n"
+         "eval_rows = 100\n[galt]\nrefresh_period = 3\n";
+  }
+  auto fingerprint = [](const std::string& out) {
+    std::ifstream in(out + "/run.json");
+    return nlohmann::json::parse(in).at("fingerprint").get<std::string>();
+  };
+  ChildProcess serial(galt({"train", "--config", cfg, "--out", dir + "-serial"}),
+                      {"GALT_THREADS=1"});
+  ASSERT_TRUE(serial.wait(120));
+  ASSERT_EQ(serial.exit_code(), 0) << serial.err();
+  ChildProcess ranks(launch_args(
+      3, {"train", "--config", cfg, "--out", dir + "-ranks", "--executor", "processes"}));
+  ASSERT_TRUE(ranks.wait(120));
+  ASSERT_EQ(ranks.exit_code(), 0) << ranks.err();
+  EXPECT_EQ(fingerprint(dir + "-ranks"), fingerprint(dir + "-serial")) << ranks.out();
+  ChildProcess too_many(
+      launch_args(4, {"train", "--config", cfg, "--out", dir + "-4", "--executor", "processes"}));
+  expect_bad_input(too_many, "4 ranks for 3 blocks", 60);
+  EXPECT_FALSE(std::filesystem::exists(dir + "-4"));
 }
 
 // torchrun's agent hosts the store and tells the ranks so
