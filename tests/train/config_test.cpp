@@ -1,6 +1,7 @@
 // Benchmark configs: valid files parse, every malformed input is an InputError
 // that names the problem; the checked-in configs parse.
 #include "galt/train/config.h"
+#include "galt/train/run_config.h"
 
 #include <galt_paths.h>
 #include <gtest/gtest.h>
@@ -265,6 +266,11 @@ TEST(Config, CheckedInConfigsParse) {
         f.path().parent_path().filename() == "tuned")
       continue;
     SCOPED_TRACE(f.path().string());
+    if (f.path().parent_path().filename() == "train") {  // galt train's run configs
+      EXPECT_NO_THROW(load_run_config(f.path().string()));
+      ++n;
+      continue;
+    }
     // Tuned files are made by `galt bench tune`; the ones that exist must parse.
     const auto p = load_bench_config(f.path().string(), {.allow_missing_tuned = true});
     if (p.tuning.enabled()) {
