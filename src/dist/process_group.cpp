@@ -230,6 +230,54 @@ void ProcessGroup::broadcast(std::vector<at::Tensor>& tensors, const std::vector
   }
 }
 
+namespace {
+
+void check_peer(int peer, int self, int world, const char* what) {
+  if (peer < 0 || peer >= world || peer == self)
+    throw std::logic_error(std::string("ProcessGroup::") + what + ": peer " + std::to_string(peer) +
+                           " is not another rank of the world of " + std::to_string(world));
+}
+
+void check_message(const at::Tensor& t, const char* what) {
+  if (!t.defined() || !t.is_contiguous() || !t.device().is_cpu())
+    throw std::logic_error(std::string("ProcessGroup::") + what +
+                           ": tensors must be contiguous CPU tensors");
+}
+
+}  // namespace
+
+void ProcessGroup::send(const at::Tensor& tensor, int to, int tag) {
+  check_usable("send");
+  check_peer(to, rank(), world_size(), "send");
+  check_message(tensor, "send");
+  ++collectives_;
+  payload_bytes_ += static_cast<int64_t>(tensor.nbytes());
+  try {
+    impl_->wait_all([&](auto& works) {
+      std::vector<at::Tensor> one{tensor};
+      works.push_back(impl_->gloo->send(one, to, tag));
+    });
+  } catch (const std::exception& e) {
+    fail("a send to rank " + std::to_string(to), e);
+  }
+}
+
+void ProcessGroup::recv(at::Tensor& tensor, int from, int tag) {
+  check_usable("recv");
+  check_peer(from, rank(), world_size(), "recv");
+  check_message(tensor, "recv");
+  ++collectives_;
+  payload_bytes_ += static_cast<int64_t>(tensor.nbytes());
+  try {
+    impl_->wait_all([&](auto& works) {
+      std::vector<at::Tensor> one{tensor};
+      works.push_back(impl_->gloo->recv(one, from, tag));
+    });
+  } catch (const std::exception& e) {
+    fail("a receive from rank " + std::to_string(from), e);
+  }
+}
+
 std::vector<at::Tensor> ProcessGroup::all_gather(const at::Tensor& tensor) {
   check_usable("all-gather");
   if (!tensor.is_contiguous() || !tensor.device().is_cpu())

@@ -55,6 +55,36 @@ TEST(ProcessGroup, CollectivesOnThreeRanks) {
   }));
 }
 
+// A ring of point-to-point messages: each rank sends to the next and
+// receives from the previous, two tags in flight in opposite orders.
+TEST(ProcessGroup, SendAndReceive) {
+  rethrow_first(run_ranks(3, [](std::shared_ptr<ProcessGroup> group) {
+    ProcessGroup& g = *group;
+    const int r = g.rank(), next = (r + 1) % 3, prev = (r + 2) % 3;
+    const auto mine = torch::full({2, 3}, static_cast<float>(r) + 0.5f);
+    const auto ids = torch::full({4}, 100 + r, torch::kLong);
+    auto got = torch::zeros({2, 3});
+    auto got_ids = torch::zeros({4}, torch::kLong);
+    if (r % 2 == 0) {  // even ranks send first: no cycle of waits
+      g.send(mine, next, 1);
+      g.send(ids, next, 2);
+      g.recv(got, prev, 1);
+      g.recv(got_ids, prev, 2);
+    } else {
+      g.recv(got, prev, 1);
+      g.recv(got_ids, prev, 2);
+      g.send(mine, next, 1);
+      g.send(ids, next, 2);
+    }
+    EXPECT_TRUE(torch::equal(got, torch::full({2, 3}, static_cast<float>(prev) + 0.5f)))
+        << "rank " << r;
+    EXPECT_TRUE(torch::equal(got_ids, torch::full({4}, 100 + prev, torch::kLong)));
+    EXPECT_EQ(g.collectives(), 4);
+    EXPECT_THROW(g.send(mine, r), std::logic_error);  // to itself
+    EXPECT_THROW(g.recv(got, 3), std::logic_error);   // outside the world
+  }));
+}
+
 TEST(ProcessGroup, AWorldOfOneNeedsNoPeer) {
   ProcessGroup g(local_rendezvous(0, 1, free_port()));
   auto t = torch::arange(4);

@@ -79,6 +79,13 @@ class ProcessGroup {
   void all_reduce(at::Tensor& tensor, ReduceOp op = ReduceOp::kSum);
   /// Returns when every rank has called it.
   void barrier();
+  /// Point to point, for model-parallel messages (an activation to the next
+  /// rank, a gradient back): `tensor` goes to rank `to`, whose recv with the
+  /// same `tag` from this rank fills its tensor (the same shape and dtype,
+  /// CPU, contiguous). Both return when the transfer is done; a peer that is
+  /// gone or silent past the timeout is a PeerFailure naming it.
+  void send(const at::Tensor& tensor, int to, int tag = 0);
+  void recv(at::Tensor& tensor, int from, int tag = 0);
 
   /// Short notes through the rendezvous store (not a collective): a rank
   /// posts why it is about to fail, so the others can say it. `read` returns
@@ -86,8 +93,9 @@ class ProcessGroup {
   void post(const std::string& key, const std::string& text);
   std::string read(const std::string& key);
 
-  /// Traffic so far: collectives issued, and the payload bytes they carried
-  /// (a tensor's size once per collective, whatever the algorithm sends).
+  /// Traffic so far: collectives issued (a send or a recv counts as one),
+  /// and the payload bytes they carried (a tensor's size once per
+  /// collective, whatever the algorithm sends).
   int64_t collectives() const { return collectives_; }
   int64_t payload_bytes() const { return payload_bytes_; }
   /// True after a collective failed (every later one throws PeerFailure).
