@@ -28,16 +28,18 @@ class CommandFailed : public std::runtime_error {
 void set_invocation(int argc, char** argv);
 const std::string& invocation();
 
-void register_demo(CLI::App& app);               // demo_command.cpp
-void register_bench_solver(CLI::App& bench);     // bench_solver_command.cpp
-void register_bench_continual(CLI::App& bench);  // bench_continual_command.cpp
-void register_bench_tune(CLI::App& bench);       // bench_tune_command.cpp
-void register_bench_memory(CLI::App& bench);     // bench_memory_command.cpp
+void register_demo(CLI::App& app);                 // demo_command.cpp
+void register_bench_solver(CLI::App& bench);       // bench_solver_command.cpp
+void register_bench_continual(CLI::App& bench);    // bench_continual_command.cpp
+void register_bench_tune(CLI::App& bench);         // bench_tune_command.cpp
+void register_bench_memory(CLI::App& bench);       // bench_memory_command.cpp
 void register_bench_constrained(CLI::App& bench);  // bench_constrained_command.cpp
-void register_launch(CLI::App& app);             // launch_command.cpp
-void register_dist(CLI::App& app);               // dist_command.cpp
+void register_launch(CLI::App& app);               // launch_command.cpp
+void register_dist(CLI::App& app);                 // dist_command.cpp
 /// `galt memory ...`; every command prints its JSON to `out` (tests pass a
 /// string stream).
 void register_memory(CLI::App& app, std::ostream& out);  // memory_command.cpp
+/// `galt world`: the synthetic world, printed to `out`.
+void register_world(CLI::App& app, std::ostream& out);  // world_command.cpp
 
 }  // namespace galt::cli
