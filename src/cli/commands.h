@@ -40,5 +40,7 @@ void register_train(CLI::App& app);                // train_command.cpp
 /// `galt memory ...`; every command prints its JSON to `out` (tests pass a
 /// string stream).
 void register_memory(CLI::App& app, std::ostream& out);  // memory_command.cpp
+/// `galt world`: the synthetic world, printed to `out`.
+void register_world(CLI::App& app, std::ostream& out);  // world_command.cpp
 
 }  // namespace galt::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   galt::cli::register_demo(app);
   galt::cli::register_memory(app, std::cout);
+  galt::cli::register_world(app, std::cout);
   galt::cli::register_launch(app);
   galt::cli::register_dist(app);
   galt::cli::register_train(app);
