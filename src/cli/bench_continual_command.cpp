@@ -2,8 +2,10 @@
 // benchmark config (configs/*.toml, see include/galt/train/config.h) and
 // writes OUT (JSON), OUT with .md (the table) and OUT with .html (the plots).
 // With --runs-dir DIR every finished (method, seed) run is kept in DIR and a
-// re-started command takes the finished ones from there (run_store.h): a
-// killed multi-hour run resumes, and its JSON is the uninterrupted one's.
+// re-started command takes the finished ones from there (run_store.h), and
+// the run that was training continues from its last checkpoint
+// (--checkpoint-every, run_checkpoint.h): a killed multi-hour run resumes,
+// and its JSON is the uninterrupted one's.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -33,6 +35,7 @@ struct ContinualArgs {
   std::string evaluate_on;
   int64_t iterations = 0;
   std::vector<std::string> options;  ///< METHOD.KEY=VALUE
+  CheckpointOption checkpoints;
 };
 
 void run_continual(const ContinualArgs& a) {
@@ -65,13 +68,15 @@ void run_continual(const ContinualArgs& a) {
         (ec && ec != std::errc::no_such_file_or_directory ? " (" + ec.message() + ")" : ""));
 
   train::ContinualRunner runner(p);
+  runner.set_checkpoint_every(a.checkpoints.steps(a.runs_dir));
   runner.validate();  // bad methods or options: before --runs-dir is made
   auto store = open_run_store(a.runs_dir);
   runner.set_run_store(store);
   const int64_t per_run = runner.steps_per_run();
   report::Progress progress("continual " + p.name,
                             per_run * static_cast<int64_t>(p.methods.size() * p.seeds.size()));
-  runner.add_callback(std::make_shared<RunProgress>(progress, per_run, p.scenario));
+  auto run_progress = std::make_shared<RunProgress>(progress, per_run, p.scenario);
+  runner.add_callback(run_progress);
   auto result = runner.run();
   result.provenance = report::provenance(invocation(), a.config);
   progress.finish();
@@ -81,9 +86,17 @@ void run_continual(const ContinualArgs& a) {
   if (dot != std::string::npos && base.find('/', dot) == std::string::npos) base.resize(dot);
   std::printf("%s\n", train::bench_markdown(result).c_str());
   if (store)
-    std::printf("runs: %lld taken from %s, %lld run and stored there\n",
-                static_cast<long long>(store->loaded()), a.runs_dir.c_str(),
-                static_cast<long long>(store->saved()));
+    std::printf(
+        "runs: %lld taken from %s, %lld run and stored there (%lld continued from a "
+        "checkpoint)\n",
+        static_cast<long long>(store->loaded()), a.runs_dir.c_str(),
+        static_cast<long long>(store->saved()), static_cast<long long>(run_progress->resumed()));
+  if (run_progress->checkpoints() > 0)
+    std::printf(
+        "checkpoints: %lld written, at most %.1f MB, %.3f s each on average\n",
+        static_cast<long long>(run_progress->checkpoints()),
+        static_cast<double>(run_progress->checkpoint_bytes()) / 1e6,
+        run_progress->checkpoint_seconds() / static_cast<double>(run_progress->checkpoints()));
   std::printf("report: %s (JSON), %s.md (table), %s.html (plots)\n", a.json.c_str(), base.c_str(),
               base.c_str());
 }
@@ -108,6 +121,7 @@ void register_bench_continual(CLI::App& bench) {
   cmd->add_option("--runs-dir", args->runs_dir,
                   "keep every finished (method, seed) run in this folder and take finished runs "
                   "from it (resume)");
+  args->checkpoints.add_to(cmd);
   cmd->add_option("--evaluate-on", args->evaluate_on,
                   "override the evaluation split: test or validation")
       ->check(CLI::IsMember({"test", "validation"}));

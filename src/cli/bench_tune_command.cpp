@@ -36,6 +36,7 @@ struct TuneArgs {
   std::string out;
   std::string methods;
   std::string runs_dir;
+  CheckpointOption checkpoints;
 };
 
 void run_tune(const TuneArgs& a) {
@@ -82,7 +83,12 @@ void run_tune(const TuneArgs& a) {
       jobs.push_back({m, point, train::tuning_protocol(p, spec, m, point)});
   // A bad value in any grid (a fraction for a count, say) fails here, not
   // after the points before it have trained.
-  for (const auto& job : jobs) train::ContinualRunner(job.protocol).validate();
+  const int64_t checkpoint_every = a.checkpoints.steps(a.runs_dir);
+  for (const auto& job : jobs) {
+    train::ContinualRunner check(job.protocol);
+    check.set_checkpoint_every(checkpoint_every);
+    check.validate();
+  }
   auto store = open_run_store(a.runs_dir);
   const data::TrainTest data = data::load_by_name(p.dataset);
   const auto& first = jobs.front().protocol;
@@ -96,6 +102,7 @@ void run_tune(const TuneArgs& a) {
     train::ContinualRunner runner(q);
     runner.set_data(data);
     runner.set_run_store(store);
+    runner.set_checkpoint_every(checkpoint_every);
     runner.add_callback(
         std::make_shared<RunProgress>(progress, runner.steps_per_run(), q.scenario));
     const auto r = runner.run();
@@ -172,6 +179,7 @@ void register_bench_tune(CLI::App& bench) {
   cmd->add_option("--methods", args->methods, "tune only these methods (comma-separated)");
   cmd->add_option("--runs-dir", args->runs_dir,
                   "keep every grid point's runs in this folder and take finished ones from it");
+  args->checkpoints.add_to(cmd);
   cmd->callback([args] { run_tune(*args); });
 }
 

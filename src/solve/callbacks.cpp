@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "galt/error.h"
 #include "galt/solve/augmented_lagrangian.h"
+#include "galt/solve/state_archive.h"
 
 namespace galt {
 
@@ -50,6 +52,31 @@ std::vector<EdgeTrace> DualTrace::traces() const {
   std::vector<EdgeTrace> out;
   for (EdgeId id : order_) out.push_back(series_.at(id));
   return out;
+}
+
+void DualTrace::save(torch::serialize::OutputArchive& archive) const {
+  state::put_int(archive, "count", static_cast<int64_t>(order_.size()));
+  for (size_t i = 0; i < order_.size(); ++i) {
+    const std::string key = "series" + std::to_string(i);
+    state::put_int(archive, key + "/id", order_[i].value);
+    state::put_trace(archive, key, series_.at(order_[i]));
+  }
+}
+
+void DualTrace::load(torch::serialize::InputArchive& archive) {
+  std::map<EdgeId, EdgeTrace> series;
+  std::vector<EdgeId> order;
+  const int64_t n = state::get_int(archive, "count");
+  for (int64_t i = 0; i < n; ++i) {
+    const std::string key = "series" + std::to_string(i);
+    const EdgeId id{state::get_int(archive, key + "/id")};
+    if (!series.emplace(id, state::get_trace(archive, key)).second)
+      throw InputError("checkpoint: the dual trace holds edge id " + std::to_string(id.value) +
+                       " twice");
+    order.push_back(id);
+  }
+  series_ = std::move(series);
+  order_ = std::move(order);
 }
 
 }  // namespace galt

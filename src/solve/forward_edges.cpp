@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "galt/error.h"
+#include "galt/solve/state_archive.h"
 
 namespace galt {
 
@@ -48,6 +49,30 @@ void ForwardEdges::refresh(const at::Tensor& x) {
     refs_[v] = {z, out, out.pow(2).mean().item<double>() + 1e-8};
     z = out;
   }
+}
+
+void ForwardEdges::save(torch::serialize::OutputArchive& archive) const {
+  state::put_int(archive, "count", static_cast<int64_t>(refs_.size()));
+  for (size_t v = 0; v < refs_.size(); ++v) {
+    const std::string key = "ref" + std::to_string(v);
+    state::put_tensor(archive, key + "/in", refs_[v].in);
+    state::put_tensor(archive, key + "/out", refs_[v].out);
+    state::put_double(archive, key + "/scale", refs_[v].scale);
+  }
+}
+
+void ForwardEdges::load(torch::serialize::InputArchive& archive) {
+  const int64_t n = state::get_int(archive, "count");
+  if (n != static_cast<int64_t>(refs_.size()))
+    throw InputError("checkpoint: " + std::to_string(n) + " forward references, expected " +
+                     std::to_string(refs_.size()));
+  std::vector<Reference> refs(refs_.size());
+  for (size_t v = 0; v < refs.size(); ++v) {
+    const std::string key = "ref" + std::to_string(v);
+    refs[v] = {state::get_tensor(archive, key + "/in"), state::get_tensor(archive, key + "/out"),
+               state::get_double(archive, key + "/scale")};
+  }
+  refs_ = std::move(refs);
 }
 
 }  // namespace galt

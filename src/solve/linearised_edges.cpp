@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "galt/error.h"
+#include "galt/solve/state_archive.h"
 
 namespace galt {
 
@@ -123,6 +124,63 @@ void LinearisedEdges::refresh(const std::vector<std::string>& names,
   linearised_ = linearise;
   at_theta0_ = true;
   ++refreshes_;
+}
+
+void LinearisedEdges::save(torch::serialize::OutputArchive& archive) const {
+  state::put_int(archive, "count", static_cast<int64_t>(edges_.size()));
+  int64_t i = 0;
+  for (const auto& [name, e] : edges_) {
+    const std::string key = "edge" + std::to_string(i++);
+    state::put_string(archive, key + "/name", name);
+    state::put_double(archive, key + "/raw", e.raw);
+    state::put_tensors(archive, key + "/jacobian", e.jac);
+  }
+  state::put_tensors(archive, "theta0", theta0_);
+  state::put_int(archive, "at_theta0", at_theta0_ ? 1 : 0);
+  state::put_int(archive, "linearised", linearised_ ? 1 : 0);
+  state::put_int(archive, "refreshes", refreshes_);
+}
+
+void LinearisedEdges::load(torch::serialize::InputArchive& archive) {
+  const int64_t n = state::get_int(archive, "count");
+  if (n != static_cast<int64_t>(edges_.size()))
+    throw InputError("checkpoint: " + std::to_string(n) + " linearised edges, " +
+                     std::to_string(edges_.size()) + " tracked");
+  std::map<std::string, std::pair<double, std::vector<at::Tensor>>> loaded;
+  for (int64_t i = 0; i < n; ++i) {
+    const std::string key = "edge" + std::to_string(i);
+    const std::string name = state::get_string(archive, key + "/name");
+    if (!edges_.count(name))
+      throw InputError("checkpoint: linearised edge '" + name + "' is not tracked");
+    auto jac = state::get_tensors(archive, key + "/jacobian");
+    if (!jac.empty() && jac.size() != tensors_.size())
+      throw InputError("checkpoint: linearised edge '" + name + "' has " +
+                       std::to_string(jac.size()) + " Jacobian tensors, expected " +
+                       std::to_string(tensors_.size()));
+    for (size_t t = 0; t < jac.size(); ++t)
+      if (jac[t].defined() && jac[t].numel() != tensors_[t].numel())
+        throw InputError("checkpoint: linearised edge '" + name + "', tensor " + std::to_string(t) +
+                         ": a Jacobian of the wrong size");
+    loaded[name] = {state::get_double(archive, key + "/raw"), std::move(jac)};
+  }
+  if (static_cast<int64_t>(loaded.size()) != n)
+    throw InputError("checkpoint: a linearised edge is saved twice");
+  auto theta0 = state::get_tensors(archive, "theta0");
+  if (!theta0.empty() && theta0.size() != tensors_.size())
+    throw InputError("checkpoint: θ₀ of the linearised edges has " + std::to_string(theta0.size()) +
+                     " tensors, expected " + std::to_string(tensors_.size()));
+  const bool at_theta0 = state::get_int(archive, "at_theta0") != 0;
+  const bool linearised = state::get_int(archive, "linearised") != 0;
+  const int64_t refreshes = state::get_int(archive, "refreshes");
+  for (auto& [name, e] : edges_) {
+    e.raw = loaded.at(name).first;
+    e.jac = std::move(loaded.at(name).second);
+  }
+  theta0_ = std::move(theta0);
+  delta_.clear();  // recomputed from θ − θ₀ when a message is read
+  at_theta0_ = at_theta0;
+  linearised_ = linearised;
+  refreshes_ = refreshes;
 }
 
 }  // namespace galt

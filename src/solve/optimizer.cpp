@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "galt/error.h"
+#include "galt/solve/state_archive.h"
 #include "solve/edge_jacobians.h"
 
 namespace galt {
@@ -416,6 +417,7 @@ void Optimizer::save(torch::serialize::OutputArchive& archive) const {
     const std::string key = "galt/edge/" + graph_.edges()[e].name + "/";
     archive.write(key + "lambda", torch::tensor(d.lambda, torch::kFloat64));
     archive.write(key + "rho", torch::tensor(d.rho, torch::kFloat64));
+    archive.write(key + "rho_max", torch::tensor(d.rho_max, torch::kFloat64));
     archive.write(key + "dual_history", torch::tensor({d.last_violation, d.violation_ema,
                                                        static_cast<double>(d.outer_updates)},
                                                       torch::kFloat64));
@@ -436,6 +438,10 @@ void Optimizer::save(torch::serialize::OutputArchive& archive) const {
   }
   archive.write("galt/steps", torch::tensor(steps_));
   archive.write("galt/inner_since_outer", torch::tensor(inner_since_outer_));
+  // What a checkpointed run reports afterwards: the tasks begun (the task
+  // index callbacks see) and the counters.
+  archive.write("galt/tasks_begun", torch::tensor(int64_t{tasks_begun_}));
+  state::put_counters(archive, "galt/counters", counters_);
 }
 
 void Optimizer::load(torch::serialize::InputArchive& archive) {
@@ -472,6 +478,7 @@ void Optimizer::load(torch::serialize::InputArchive& archive) {
       d.lambda = l.item<double>();
       d.rho = r.item<double>();
     }
+    if (at::Tensor m; read(key + "rho_max", m)) d.rho_max = m.item<double>();
     if (read(key + "dual_history", h) && h.numel() == 3) {
       const auto hd = h.to(torch::kFloat64).contiguous();
       d.last_violation = hd[0].item<double>();
@@ -497,6 +504,9 @@ void Optimizer::load(torch::serialize::InputArchive& archive) {
   at::Tensor s, i;
   if (read("galt/steps", s)) steps_ = s.item<int64_t>();
   if (read("galt/inner_since_outer", i)) inner_since_outer_ = i.item<int64_t>();
+  if (at::Tensor t; read("galt/tasks_begun", t)) tasks_begun_ = static_cast<int>(t.item<int64_t>());
+  if (at::Tensor t; read("galt/counters", t))
+    counters_ = state::get_counters(archive, "galt/counters");
 }
 
 }  // namespace galt

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "galt/error.h"
+#include "galt/solve/state_archive.h"
 
 namespace galt {
 
@@ -26,6 +27,16 @@ bool RefreshSchedule::step_taken(const Optimizer&, const StepStats& stats) {
   for (const auto& e : stats.edges)
     if (e.value > options_.trigger) pending_ = true;
   return false;
+}
+
+void RefreshSchedule::save(torch::serialize::OutputArchive& archive) const {
+  state::put_int(archive, "pending", pending_ ? 1 : 0);
+  state::put_int(archive, "refreshes", refreshes_);
+}
+
+void RefreshSchedule::load(torch::serialize::InputArchive& archive) {
+  pending_ = state::get_int(archive, "pending") != 0;
+  refreshes_ = state::get_int(archive, "refreshes");
 }
 
 }  // namespace galt

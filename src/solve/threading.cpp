@@ -30,6 +30,11 @@ ScopedBlasThreads::~ScopedBlasThreads() {
   if (set != nullptr) set(previous_);
 }
 
+int blas_threads() {
+  auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  return get == nullptr ? 0 : get();
+}
+
 std::string blas_info() {
   auto get = reinterpret_cast<GetConfig>(dlsym(RTLD_DEFAULT, "openblas_get_config"));
   if (get == nullptr) return "unknown (not OpenBLAS)";

@@ -31,6 +31,17 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
 }
 }  // namespace
 
+void ContinualMethod::save_state(torch::serialize::OutputArchive&, const TrainingContext&) const {
+  throw InputError("method '" + name() +
+                   "' cannot be checkpointed (it implements no save_state); run it without "
+                   "checkpoints (--checkpoint-every 0)");
+}
+
+void ContinualMethod::load_state(torch::serialize::InputArchive&, TrainingContext&) {
+  throw InputError("method '" + name() +
+                   "' cannot be resumed from a checkpoint (it implements no load_state)");
+}
+
 std::vector<std::string> method_names() {
   std::vector<std::string> out;
   for (const auto& [n, _] : registry()) out.push_back(n);

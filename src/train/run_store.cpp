@@ -9,6 +9,7 @@
 
 #include "galt/error.h"
 #include "galt/train/bench_report.h"
+#include "train/atomic_file.h"
 
 namespace galt::train {
 
@@ -30,20 +31,7 @@ nlohmann::json fingerprint_json(const ProtocolConfig& p, const std::string& meth
 }
 
 void write_atomically(const fs::path& path, const std::string& text) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw InputError(tmp.string() + ": cannot write");
-    out << text;
-    out.flush();
-    if (!out) throw InputError(tmp.string() + ": writing failed");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec)
-    throw InputError(path.string() +
-                     ": cannot rename the finished file into place: " + ec.message());
+  detail::write_file_atomically(path.string(), {text});
 }
 
 }  // namespace
@@ -75,6 +63,26 @@ std::string DirectoryRunStore::path_of(const ProtocolConfig& p, const std::strin
       .string();
 }
 
+std::string DirectoryRunStore::checkpoint_path(const ProtocolConfig& p, const std::string& method,
+                                               uint64_t seed) const {
+  return (fs::path(dir_) / method / run_fingerprint(p, method) /
+          ("seed" + std::to_string(seed) + ".checkpoint"))
+      .string();
+}
+
+void DirectoryRunStore::prepare_checkpoints(const ProtocolConfig& p, const std::string& method) {
+  make_run_folder(p, method);
+}
+
+void DirectoryRunStore::make_run_folder(const ProtocolConfig& p, const std::string& method) {
+  const fs::path folder = fs::path(path_of(p, method, 0)).parent_path();
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) throw InputError(folder.string() + ": cannot create: " + ec.message());
+  const fs::path proto = folder / "protocol.json";
+  if (!fs::exists(proto)) write_atomically(proto, fingerprint_json(p, method).dump(1) + "\n");
+}
+
 std::optional<SeedRun> DirectoryRunStore::load(const ProtocolConfig& p, const std::string& method,
                                                uint64_t seed) {
   const std::string path = path_of(p, method, seed);
@@ -103,11 +111,7 @@ std::optional<SeedRun> DirectoryRunStore::load(const ProtocolConfig& p, const st
 
 void DirectoryRunStore::save(const ProtocolConfig& p, const std::string& method, SeedRun& run) {
   const fs::path path = path_of(p, method, run.seed);
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  if (ec) throw InputError(path.parent_path().string() + ": cannot create: " + ec.message());
-  const fs::path proto = path.parent_path() / "protocol.json";
-  if (!fs::exists(proto)) write_atomically(proto, fingerprint_json(p, method).dump(1) + "\n");
+  make_run_folder(p, method);
   if (run.commit.empty()) run.commit = commit_;
   write_atomically(path, seed_run_json(run, p.scenario).dump() + "\n");
   ++saved_;

@@ -8,12 +8,19 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
 #include <tuple>
 
 #include "galt/data/split.h"
 #include "galt/error.h"
 #include "galt/models/lora_mlp.h"
 #include "galt/models/mlp.h"
+#include "galt/solve/threading.h"
+#include "galt/train/run_checkpoint.h"
+#include "galt/train/run_store.h"
+#include "train/run_state.h"
 #include "train/training_checks.h"
 
 namespace galt::train {
@@ -51,6 +58,12 @@ double accuracy(const at::Tensor& logits, const at::Tensor& labels, const at::Te
 
 at::Tensor class_mask(const std::vector<int64_t>& classes, int64_t num_classes) {
   return data::task_logit_mask(classes, num_classes);
+}
+
+// A checkpoint nobody will read (its run is finished and stored).
+void remove_stale(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
 }
 
 }  // namespace
@@ -92,6 +105,12 @@ void ContinualRunner::add_callback(std::shared_ptr<RunCallback> callback) {
   callbacks_.push_back(std::move(callback));
 }
 
+void ContinualRunner::set_checkpoint_every(int64_t steps) {
+  if (steps < 0)
+    throw InputError("checkpoint every " + std::to_string(steps) + " steps: expected >= 0");
+  checkpoint_every_ = steps;
+}
+
 int64_t ContinualRunner::steps_per_run() const {
   return static_cast<int64_t>(protocol_.tasks) * protocol_.iterations;
 }
@@ -103,7 +122,12 @@ void ContinualRunner::validate() const {
   // Unknown methods and options fail here, before any training.
   for (const auto& m : p.methods) {
     auto it = p.method_options.find(m);
-    make_method(m, it == p.method_options.end() ? MethodOptions{} : it->second, p);
+    const auto method =
+        make_method(m, it == p.method_options.end() ? MethodOptions{} : it->second, p);
+    if (checkpoint_every_ > 0 && !method->can_checkpoint())
+      throw InputError(
+          "method '" + m +
+          "' cannot be checkpointed; run it without checkpoints (--checkpoint-every 0)");
   }
   for (const auto& [m, _] : p.method_options)
     if (std::find(p.methods.begin(), p.methods.end(), m) == p.methods.end())
@@ -129,6 +153,10 @@ BenchResult ContinualRunner::run() {
   validate();
   const auto t_all = Clock::now();
   const ProtocolConfig& p = protocol_;
+  auto warn = [&](const std::string& message) {
+    std::fprintf(stderr, "galt: warning: %s\n", message.c_str());
+    for (auto& cb : callbacks_) cb->warning(message);
+  };
   if (!data_) data_ = data::load_by_name(p.dataset);
   const data::TrainTest data = protocol_splits(*data_, p).data;
   const int64_t num_classes = data.train.num_classes;
@@ -166,6 +194,9 @@ BenchResult ContinualRunner::run() {
       all_stored = all_stored && stored[mi].has_value();
     }
     auto take_stored = [&](size_t mi) {
+      // A kill between storing the run and removing its checkpoint left one.
+      if (const auto c = store_->checkpoint_path(p, p.methods[mi], seed); !c.empty())
+        remove_stale(c);
       for (auto& cb : callbacks_) cb->run_finished(p.methods[mi], seed, *stored[mi]);
       result.methods[mi].runs.push_back(std::move(*stored[mi]));
     };
@@ -235,27 +266,45 @@ BenchResult ContinualRunner::run() {
         continue;
       }
       auto opt_it = p.method_options.find(name);
-      auto method =
-          make_method(name, opt_it == p.method_options.end() ? MethodOptions{} : opt_it->second, p);
-      SeedRun run;
-      run.seed = seed;
-      run.pretrain_accuracy = pretrain_acc;
-      run.acc_task_il.assign(tasks.size(), std::vector<double>(tasks.size(), std::nan("")));
-      run.acc_class_il = run.acc_task_il;
+      const MethodOptions options =
+          opt_it == p.method_options.end() ? MethodOptions{} : opt_it->second;
 
+      // One run's state, set up as every run starts — and set up again when
+      // a checkpoint turns out not to load.
+      std::unique_ptr<ContinualMethod> method;
+      SeedRun run;
       std::vector<AnchorSet> anchors;
       TrainingContext ctx;
-      ctx.model = base->clone_model();
-      ctx.protocol = &p;
-      ctx.anchors = &anchors;
-      ctx.safety = p.safety.enabled() ? &safety : nullptr;
-      ctx.counters = &run.counters;
-      ctx.seed = seed;
-      ctx.num_classes = num_classes;
-      ctx.seen_mask = p.pretrain_iterations > 0 ? torch::ones({num_classes}, torch::kBool)
-                                                : torch::zeros({num_classes}, torch::kBool);
-      // Method-private randomness (auxiliary heads, replay draws) is seeded too.
-      torch::manual_seed(seed + 7777);
+      auto start = [&] {
+        method = make_method(name, options, p);
+        run = SeedRun{};
+        run.seed = seed;
+        run.pretrain_accuracy = pretrain_acc;
+        run.acc_task_il.assign(tasks.size(), std::vector<double>(tasks.size(), std::nan("")));
+        run.acc_class_il = run.acc_task_il;
+        anchors.clear();
+        ctx = TrainingContext{};
+        ctx.model = base->clone_model();
+        ctx.protocol = &p;
+        ctx.anchors = &anchors;
+        ctx.safety = p.safety.enabled() ? &safety : nullptr;
+        ctx.counters = &run.counters;
+        ctx.seed = seed;
+        ctx.num_classes = num_classes;
+        ctx.seen_mask = p.pretrain_iterations > 0 ? torch::ones({num_classes}, torch::kBool)
+                                                  : torch::zeros({num_classes}, torch::kBool);
+        // Method-private randomness (auxiliary heads, replay draws) is seeded too.
+        torch::manual_seed(seed + 7777);
+        const auto t0 = Clock::now();
+        method->begin(ctx);
+        run.wall_seconds += since(t0);
+      };
+      auto enter_task = [&](size_t t) {
+        ctx.task = static_cast<int>(t);
+        ctx.task_classes = tasks[t].classes;
+        ctx.task_train = &train[t];
+        ctx.tasks_train = &train;
+      };
 
       auto measure_safety = [&] {
         if (!ctx.safety) return;
@@ -268,27 +317,92 @@ BenchResult ContinualRunner::run() {
         run.eval_seconds += since(t0);
       };
 
-      auto t0 = Clock::now();
+      // The run's checkpoint (run_checkpoint.h): continued when the store
+      // holds one this run wrote, written every checkpoint_every_ steps.
+      const std::string checkpoint = store_ ? store_->checkpoint_path(p, name, seed) : "";
+      const CheckpointIdentity identity{run_fingerprint(p, name), name, seed,
+                                        store_ ? store_->commit() : "",
+                                        "intra-op " + std::to_string(torch::get_num_threads()) +
+                                            ", BLAS " + std::to_string(blas_threads())};
+      detail::RunPosition from;
+      bool resumed = false;
       for (auto& cb : callbacks_) cb->begin_run(name, seed);
-      method->begin(ctx);
-      run.wall_seconds += since(t0);
-      measure_safety();
-      for (size_t t = 0; t < tasks.size(); ++t) {
-        ctx.task = static_cast<int>(t);
-        ctx.task_classes = tasks[t].classes;
-        ctx.task_train = &train[t];
-        ctx.tasks_train = &train;
+      start();
+      if (!checkpoint.empty()) {
+        const CheckpointRead read = read_checkpoint(checkpoint, identity);
+        if (read.status == CheckpointStatus::kCorrupt)
+          warn("ignoring the damaged checkpoint " + read.message +
+               "; the run starts from its "
+               "beginning");
+        else if (read.status == CheckpointStatus::kForeign)
+          warn("refusing the checkpoint " + read.message + "; the run starts from its beginning");
+        if (read.status == CheckpointStatus::kUsable) {
+          auto unusable = [&](const std::string& why) {
+            warn("ignoring the checkpoint " + checkpoint + ", which does not load (" + why +
+                 "); the run starts from its beginning");
+            start();
+            from = {};
+          };
+          try {
+            torch::serialize::InputArchive root, runner_state, method_state;
+            root.load_from(read.payload.data(), read.payload.size());
+            if (!root.try_read("runner", runner_state) || !root.try_read("method", method_state))
+              throw InputError("it has no runner or method state");
+            from =
+                detail::load_run_state(runner_state, run, ctx, anchors, anchor_rows, p.iterations);
+            enter_task(static_cast<size_t>(from.task));
+            method->load_state(method_state, ctx);
+            resumed = true;
+            if (!read.message.empty()) warn(read.message);
+          } catch (const c10::Error& e) {  // LibTorch's archive reader
+            unusable(e.what_without_backtrace());
+          } catch (const std::exception& e) {
+            unusable(e.what());
+          }
+        }
+      }
+      bool prepared = false;
+      auto write_checkpoint_now = [&](size_t t, int64_t iteration) {
+        const auto tc = Clock::now();
+        torch::serialize::OutputArchive root, runner_state, method_state;
+        detail::save_run_state(runner_state, {static_cast<int>(t), iteration}, run, ctx, anchors);
+        method->save_state(method_state, ctx);
+        root.write("runner", runner_state);
+        root.write("method", method_state);
+        std::ostringstream bytes;
+        root.save_to(bytes);
+        if (!prepared) store_->prepare_checkpoints(p, name);
+        prepared = true;
+        const std::string payload = bytes.str();
+        write_checkpoint(checkpoint, identity, ctx.step, payload);
+        for (auto& cb : callbacks_)
+          cb->checkpoint_written(name, seed, ctx.step, static_cast<int64_t>(payload.size()),
+                                 since(tc));
+      };
+      const bool checkpoints = checkpoint_every_ > 0 && !checkpoint.empty();
+
+      if (!resumed) measure_safety();
+      for (size_t t = static_cast<size_t>(from.task); t < tasks.size(); ++t) {
+        const bool continuing = resumed && t == static_cast<size_t>(from.task);
+        enter_task(t);
         for (auto c : tasks[t].classes) ctx.seen_mask[c] = true;
         data::BatchSampler sampler(train[t].size(), p.batch, task_seed(seed, t, 29), true);
-        t0 = Clock::now();
-        for (auto& cb : callbacks_) cb->begin_task(name, seed, static_cast<int>(t));
-        method->begin_task(ctx);
-        run.wall_seconds += since(t0);
-        for (int64_t it = 0; it < p.iterations; ++it) {
+        int64_t first = 0;
+        if (continuing) {
+          // The sampler's place: the batches it gave before the checkpoint.
+          for (; first < from.iteration; ++first) sampler.next();
+          for (auto& cb : callbacks_) cb->run_resumed(name, seed, ctx.step, steps_per_run());
+        } else {
+          const auto t0 = Clock::now();
+          for (auto& cb : callbacks_) cb->begin_task(name, seed, static_cast<int>(t));
+          method->begin_task(ctx);
+          run.wall_seconds += since(t0);
+        }
+        for (int64_t it = first; it < p.iterations; ++it) {
           const auto idx = sampler.next();
           const auto x = train[t].images.index_select(0, idx);
           const auto y = train[t].labels.index_select(0, idx);
-          t0 = Clock::now();
+          const auto t0 = Clock::now();
           try {
             method->train_step(ctx, x, y);
           } catch (const InputError& e) {
@@ -302,6 +416,8 @@ BenchResult ContinualRunner::run() {
             check_finite_parameters(*ctx.model, name, seed, static_cast<int>(t), it);
             measure_safety();
           }
+          if (checkpoints && ctx.step % checkpoint_every_ == 0 && ctx.step < steps_per_run())
+            write_checkpoint_now(t, it + 1);
           for (auto& cb : callbacks_) cb->step_taken(name, seed, ctx.step, steps_per_run());
         }
         check_finite_parameters(*ctx.model, name, seed, static_cast<int>(t), p.iterations);
@@ -320,7 +436,7 @@ BenchResult ContinualRunner::run() {
         run.eval_seconds += since(te);
 
         // Freeze the task's anchors with this model's output distribution.
-        t0 = Clock::now();
+        const auto t0 = Clock::now();
         AnchorSet a;
         a.task = static_cast<int>(t);
         a.x = anchor_rows[t].images;
@@ -357,6 +473,9 @@ BenchResult ContinualRunner::run() {
       }
       run.duals = method->dual_traces();
       if (store_) store_->save(p, name, run);
+      // Only once the finished run is on disk: a kill in between leaves the
+      // run and a checkpoint nobody reads, never neither.
+      if (!checkpoint.empty()) remove_stale(checkpoint);
       for (auto& cb : callbacks_) cb->run_finished(name, seed, run);
       result.methods[mi].runs.push_back(std::move(run));
     }

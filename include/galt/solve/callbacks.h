@@ -23,6 +23,11 @@
 #include "galt/graph/edge_id.h"
 #include "galt/solve/step_stats.h"
 
+namespace torch::serialize {
+class OutputArchive;
+class InputArchive;
+}  // namespace torch::serialize
+
 namespace galt {
 
 class Optimizer;
@@ -94,6 +99,9 @@ class DualTrace final : public OptimizerCallback {
   bool step_taken(const Optimizer& opt, const StepStats& stats) override;
   /// One series per edge ever seen, in order of first appearance.
   std::vector<EdgeTrace> traces() const;
+  /// Checkpoints: every series with its edge id (`every` is the constructor's).
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);
 
  private:
   int64_t every_;

@@ -19,6 +19,11 @@
 #include "galt/graph/block_chain.h"
 #include "galt/graph/constraint_edge.h"
 
+namespace torch::serialize {
+class OutputArchive;
+class InputArchive;
+}  // namespace torch::serialize
+
 namespace galt {
 
 struct ForwardEdgeOptions {
@@ -42,6 +47,11 @@ class ForwardEdges {
   /// New references from the first probe_rows rows of `x` (the chain's input).
   /// One forward pass of the chain, without gradients.
   void refresh(const at::Tensor& x);
+
+  /// Checkpoints: the references (load() into edges built on the same chain;
+  /// InputError when the stage count differs).
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);
 
  private:
   at::Tensor drift(size_t v) const;

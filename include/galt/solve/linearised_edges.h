@@ -27,6 +27,11 @@
 #include "galt/solve/callbacks.h"
 #include "galt/solve/family_jacobians.h"
 
+namespace torch::serialize {
+class OutputArchive;
+class InputArchive;
+}  // namespace torch::serialize
+
 namespace galt {
 
 class LinearisedEdges {
@@ -66,6 +71,12 @@ class LinearisedEdges {
 
   /// Refreshes so far.
   int64_t refreshes() const { return refreshes_; }
+
+  /// Checkpoints: every edge's value and Jacobian at its last refresh, θ₀,
+  /// and the count. load() into an object tracking the same edge names over
+  /// the same tensors (InputError otherwise).
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);
 
  private:
   struct Edge {

@@ -145,6 +145,13 @@ class Optimizer : public torch::optim::Optimizer, public EdgeHost {
   /// A few readable lines about the last step (brief_report(last_stats())).
   std::string brief_report() const;
 
+  /// Checkpoints: per block its AdamW state, trust radius and what the
+  /// radius adapts from next; per edge (by name) λ, ρ, ρ's ceiling, the dual
+  /// history, last step's value and prediction; the step counts, tasks
+  /// begun and counters. Not the edges, blocks or callbacks themselves (nor
+  /// last_stats()): load() into an optimizer built with the same blocks and
+  /// edges, whose callbacks restore their own state (RefreshSchedule,
+  /// DualTrace, LinearisedEdges have save/load).
   void save(torch::serialize::OutputArchive& archive) const override;
   void load(torch::serialize::InputArchive& archive) override;
 

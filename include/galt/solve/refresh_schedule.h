@@ -21,6 +21,11 @@
 
 #include "galt/solve/callbacks.h"
 
+namespace torch::serialize {
+class OutputArchive;
+class InputArchive;
+}  // namespace torch::serialize
+
 namespace galt {
 
 struct RefreshOptions {
@@ -50,6 +55,11 @@ class RefreshSchedule final : public OptimizerCallback {
 
   void begin_task(const Optimizer&, int) override;
   bool step_taken(const Optimizer&, const StepStats& stats) override;
+
+  /// Checkpoints: the pending request and the count (the options are the
+  /// constructor's).
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);
 
  private:
   RefreshOptions options_;

@@ -23,6 +23,9 @@ int thread_budget();
 /// solves, element-wise work). Returns what was set.
 ThreadConfig configure_threads(int cores = 0, bool prefer_intra_op = false);
 
+/// OpenBLAS's thread count now (0: not OpenBLAS).
+int blas_threads();
+
 /// While alive, OpenBLAS uses `threads` threads (0: leave it as it is); the
 /// previous count is restored on destruction. A no-op without OpenBLAS.
 class ScopedBlasThreads {

@@ -9,7 +9,10 @@
 //
 // Call order, per run: begin() once; then for each task: begin_task(),
 // train_step() × iterations, [the runner freezes the task's anchors and
-// appends them to ctx.anchors], end_task().
+// appends them to ctx.anchors], end_task(). A run resumed from a checkpoint
+// (run_checkpoint.h): begin() on a fresh method, then load_state() with the
+// context restored to the step save_state() was called at, then the
+// remaining train_step()s (no begin_task() for the task it stopped in).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -27,6 +30,11 @@
 #include "galt/train/protocol.h"
 #include "galt/solve/callbacks.h"
 #include "galt/solve/compute_counters.h"
+
+namespace torch::serialize {
+class OutputArchive;
+class InputArchive;
+}  // namespace torch::serialize
 
 namespace galt::train {
 
@@ -96,6 +104,23 @@ class ContinualMethod {
   virtual void end_task(TrainingContext& ctx) {}
   /// Dual-variable traces (empty for methods without multipliers).
   virtual std::vector<EdgeTrace> dual_traces() const { return {}; }
+
+  /// Checkpoints of a run in progress (run_checkpoint.h). Whether save_state
+  /// and load_state are implemented: a runner asked to checkpoint refuses a
+  /// method that cannot, before any training (never a silent restart).
+  virtual bool can_checkpoint() const { return false; }
+  /// Between two train_step()s: everything the rest of the run reads that
+  /// begin() does not rebuild — optimiser moments, multipliers, importance
+  /// weights, memory-sampler streams, traces. Not the model's parameters
+  /// and not ctx (the runner saves those). The default throws InputError.
+  virtual void save_state(torch::serialize::OutputArchive& archive,
+                          const TrainingContext& ctx) const;
+  /// On a fresh method after begin(ctx), with ctx and the model restored to
+  /// the point save_state() was called at (task, step, anchors, seen
+  /// classes): makes the method what it was then, so that the run continues
+  /// bit for bit. Throws InputError for a state it cannot use. The default
+  /// throws InputError.
+  virtual void load_state(torch::serialize::InputArchive& archive, TrainingContext& ctx);
 };
 
 /// Builds a method by registry name. Throws galt::InputError for an unknown

@@ -2,8 +2,10 @@
 // after hours resumes from what it finished (issue "results that survive
 // review", §7) and one result set can be assembled from several sessions.
 //
-//   DIR/<method>/<fingerprint>/protocol.json   the settings the runs share
-//   DIR/<method>/<fingerprint>/seed<k>.json    one run (bench_report.h's per-seed JSON)
+//   DIR/<method>/<fingerprint>/protocol.json     the settings the runs share
+//   DIR/<method>/<fingerprint>/seed<k>.json      one run (bench_report.h's per-seed JSON)
+//   DIR/<method>/<fingerprint>/seed<k>.checkpoint  the run while it trains
+//                                                (run_checkpoint.h; removed when it is done)
 //
 // The fingerprint is a hash of every protocol setting that can change a run
 // (protocol_json without the name, the seed and method lists and the other
@@ -44,7 +46,16 @@ class DirectoryRunStore final : public RunStore {
   /// The path a run is (or would be) stored at.
   std::string path_of(const ProtocolConfig& p, const std::string& method, uint64_t seed) const;
 
+  /// Beside path_of: seed<k>.checkpoint.
+  std::string checkpoint_path(const ProtocolConfig& p, const std::string& method,
+                              uint64_t seed) const override;
+  /// Makes the run's folder (and its protocol.json). galt::InputError if it cannot.
+  void prepare_checkpoints(const ProtocolConfig& p, const std::string& method) override;
+  std::string commit() const override { return commit_; }
+
  private:
+  /// DIR/<method>/<fingerprint>/ and its protocol.json.
+  void make_run_folder(const ProtocolConfig& p, const std::string& method);
   std::string dir_;
   std::string commit_;
   int64_t loaded_ = 0;

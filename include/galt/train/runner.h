@@ -129,6 +129,16 @@ class RunCallback {
                           int64_t steps_per_run) {}
   /// After a finished run, with its results.
   virtual void run_finished(const std::string& method, uint64_t seed, const SeedRun& run) {}
+  /// A run continues from its checkpoint after `step` of `steps_per_run`
+  /// steps (instead of begin_task for the task it stopped in).
+  virtual void run_resumed(const std::string& method, uint64_t seed, int64_t step,
+                           int64_t steps_per_run) {}
+  /// A checkpoint of `bytes` was written after `step` steps in `seconds`.
+  virtual void checkpoint_written(const std::string& method, uint64_t seed, int64_t step,
+                                  int64_t bytes, double seconds) {}
+  /// Something the user should know that does not stop the run (a
+  /// checkpoint refused or ignored); also written to stderr.
+  virtual void warning(const std::string& message) {}
 };
 
 /// Where finished (method, seed) runs are kept, so that a killed benchmark
@@ -142,6 +152,17 @@ class RunStore {
   /// Called once per finished run, before the run_finished callbacks; may
   /// stamp the run (its commit), which the result then keeps.
   virtual void save(const ProtocolConfig& p, const std::string& method, SeedRun& run) = 0;
+
+  /// Where a run keeps its checkpoint while it trains (run_checkpoint.h);
+  /// empty: this store keeps none.
+  virtual std::string checkpoint_path(const ProtocolConfig& p, const std::string& method,
+                                      uint64_t seed) const {
+    return {};
+  }
+  /// Called before a run's first checkpoint is written (make its folder).
+  virtual void prepare_checkpoints(const ProtocolConfig& p, const std::string& method) {}
+  /// The commit the store stamps runs with: part of a checkpoint's identity.
+  virtual std::string commit() const { return {}; }
 };
 
 class ContinualRunner {
@@ -154,6 +175,12 @@ class ContinualRunner {
   void set_run_store(std::shared_ptr<RunStore> store);
   /// Hooks called during run() (progress output, logging).
   void add_callback(std::shared_ptr<RunCallback> callback);
+  /// Every `steps` training steps of a run, its checkpoint is written beside
+  /// the run store's files (run_checkpoint.h); 0: none (the default). A run
+  /// whose checkpoint the store holds continues from it either way. Writing
+  /// one changes nothing in the run's arithmetic, and its time is counted in
+  /// neither wall_seconds nor eval_seconds. galt::InputError for steps < 0.
+  void set_checkpoint_every(int64_t steps);
 
   /// Runs every method × seed. Throws galt::InputError for a bad protocol
   /// (unknown method or option, bad safety classes, missing data) before any
@@ -165,8 +192,9 @@ class ContinualRunner {
   int64_t steps_per_run() const;
 
   /// The checks run() makes first (methods, their options, the protocol's
-  /// ranges), without data or training: galt bench tune checks every grid
-  /// point with it before the first trains.
+  /// ranges; with checkpoints, that every method can write them), without
+  /// data or training: galt bench tune checks every grid point with it
+  /// before the first trains.
   void validate() const;
 
  private:
@@ -174,6 +202,7 @@ class ContinualRunner {
   std::optional<data::TrainTest> data_;
   std::vector<std::shared_ptr<RunCallback>> callbacks_;
   std::shared_ptr<RunStore> store_;
+  int64_t checkpoint_every_ = 0;
 };
 
 }  // namespace galt::train

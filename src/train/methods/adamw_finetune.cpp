@@ -32,6 +32,13 @@ class AdamWFinetune : public ContinualMethod {
     loss = detail::with_safety_penalty(ctx, loss, safety_beta_);
     detail::backward_and_step(ctx, loss, *opt_);
   }
+  bool can_checkpoint() const override { return true; }
+  void save_state(state::OutputArchive& a, const TrainingContext&) const override {
+    detail::save_optimizer(a, "adamw", *opt_);
+  }
+  void load_state(state::InputArchive& a, TrainingContext&) override {
+    detail::load_optimizer(a, "adamw", *opt_);
+  }
 
  private:
   double safety_beta_;

@@ -74,6 +74,15 @@ class AGEM : public ContinualMethod {
     ++ctx.counters->global_steps;
     if (g_ref.defined()) project_step(before, g_ref);
   }
+  bool can_checkpoint() const override { return true; }
+  void save_state(state::OutputArchive& a, const TrainingContext&) const override {
+    detail::save_optimizer(a, "adamw", *opt_);
+    memory_.save(a, "memory");
+  }
+  void load_state(state::InputArchive& a, TrainingContext& ctx) override {
+    detail::load_optimizer(a, "adamw", *opt_);
+    memory_.load(a, "memory", ctx);
+  }
 
  private:
   // θ = θ_old + the A-GEM projection of the step just taken.

@@ -58,6 +58,17 @@ class DERpp : public ContinualMethod {
     loss = detail::with_safety_penalty(ctx, loss, safety_beta_);
     detail::backward_and_step(ctx, loss, *opt_);
   }
+  bool can_checkpoint() const override { return true; }
+  void save_state(state::OutputArchive& a, const TrainingContext&) const override {
+    detail::save_optimizer(a, "adamw", *opt_);
+    logit_memory_.save(a, "logit_memory");
+    label_memory_.save(a, "label_memory");
+  }
+  void load_state(state::InputArchive& a, TrainingContext& ctx) override {
+    detail::load_optimizer(a, "adamw", *opt_);
+    logit_memory_.load(a, "logit_memory", ctx);
+    label_memory_.load(a, "label_memory", ctx);
+  }
 
  private:
   int64_t replay_batch_;

@@ -66,6 +66,22 @@ class EWC : public ContinualMethod {
 
   const std::vector<at::Tensor>& fisher() const { return fisher_; }
 
+  bool can_checkpoint() const override { return true; }
+  void save_state(state::OutputArchive& a, const TrainingContext&) const override {
+    detail::save_optimizer(a, "adamw", *opt_);
+    state::put_tensors(a, "fisher", fisher_);
+    state::put_tensors(a, "anchor", anchor_);
+  }
+  void load_state(state::InputArchive& a, TrainingContext&) override {
+    detail::load_optimizer(a, "adamw", *opt_);
+    auto fisher = state::get_tensors(a, "fisher");
+    auto anchor = state::get_tensors(a, "anchor");
+    detail::check_like(fisher, params_, "ewc: the Fisher diagonal");
+    detail::check_like(anchor, params_, "ewc: θ*");
+    fisher_ = std::move(fisher);
+    anchor_ = std::move(anchor);
+  }
+
  private:
   double lambda_, gamma_, safety_beta_;
   int64_t samples_;

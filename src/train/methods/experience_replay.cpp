@@ -42,6 +42,15 @@ class Replay : public ContinualMethod {
     loss = detail::with_safety_penalty(ctx, loss, safety_beta_);
     detail::backward_and_step(ctx, loss, *opt_);
   }
+  bool can_checkpoint() const override { return true; }
+  void save_state(state::OutputArchive& a, const TrainingContext&) const override {
+    detail::save_optimizer(a, "adamw", *opt_);
+    memory_.save(a, "memory");
+  }
+  void load_state(state::InputArchive& a, TrainingContext& ctx) override {
+    detail::load_optimizer(a, "adamw", *opt_);
+    memory_.load(a, "memory", ctx);
+  }
 
  private:
   int64_t replay_batch_;

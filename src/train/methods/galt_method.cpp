@@ -147,7 +147,10 @@ class GaltMethod : public ContinualMethod {
       std::vector<at::Tensor> ps = blocks[v].params;
       for (const auto& t : blocks[v].params) params_.push_back(t);
       if (local_ && v + 1 < blocks.size())
-        for (const auto& t : local_objectives_->head_parameters(v)) ps.push_back(t);
+        for (const auto& t : local_objectives_->head_parameters(v)) {
+          ps.push_back(t);
+          head_tensors_.push_back(t);
+        }
       for (const auto& t : ps) optimizer_tensors_.push_back(t);
       auto opts = std::make_unique<OptimizerOptions>(ctx.protocol->lr);
       opts->weight_decay(ctx.protocol->weight_decay).name(blocks[v].name);
@@ -245,6 +248,48 @@ class GaltMethod : public ContinualMethod {
 
   std::vector<EdgeTrace> dual_traces() const override { return trace_->traces(); }
 
+  bool can_checkpoint() const override { return true; }
+  // The optimizer (moments, λ/ρ, trust radii, ...), the refresh schedule, the
+  // linearised edges' values and Jacobians, the traces, the forward
+  // references, the auxiliary heads and the rehearsal stream. The edges
+  // themselves are code: load_state re-adds them as end_task did.
+  void save_state(state::OutputArchive& a, const TrainingContext&) const override {
+    auto nested = [&a](const std::string& key, const auto& part) {
+      torch::serialize::OutputArchive sub;
+      part.save(sub);
+      a.write(key, sub);
+    };
+    nested("optimizer", *opt_);
+    nested("refresh", *schedule_);
+    nested("linearised", *linearised_);
+    nested("trace", *trace_);
+    if (forward_edges_) nested("forward", *forward_edges_);
+    state::put_in_place(a, "heads", head_tensors_);
+    rehearsal_.save(a, "rehearsal");
+  }
+  void load_state(state::InputArchive& a, TrainingContext& ctx) override {
+    // The retention edges of the finished tasks, in the order end_task added
+    // them (so their ids are the saved run's too).
+    end_task(ctx);
+    auto nested = [&a](const std::string& key, auto& part) {
+      torch::serialize::InputArchive sub;
+      if (!a.try_read(key, sub)) throw InputError("checkpoint: galt has no '" + key + "' state");
+      part.load(sub);
+    };
+    try {
+      nested("optimizer", *opt_);
+    } catch (const c10::Error& e) {
+      throw InputError(std::string("checkpoint: the galt optimizer's state does not fit: ") +
+                       e.what_without_backtrace());
+    }
+    nested("refresh", *schedule_);
+    nested("linearised", *linearised_);
+    nested("trace", *trace_);
+    if (forward_edges_) nested("forward", *forward_edges_);
+    state::get_in_place(a, "heads", head_tensors_);
+    rehearsal_.load(a, "rehearsal", ctx);
+  }
+
  private:
   void add_linearised(ConstraintEdge e) {
     const bool memory = e.channel == Channel::kMemory;
@@ -312,6 +357,7 @@ class GaltMethod : public ContinualMethod {
   std::vector<std::string> block_names_;
   std::vector<at::Tensor> params_;             // trainable model tensors (no aux heads)
   std::vector<at::Tensor> optimizer_tensors_;  // every tensor of every block, in order
+  std::vector<at::Tensor> head_tensors_;       // the auxiliary heads' (local steps)
   std::unique_ptr<Optimizer> opt_;
   std::shared_ptr<RefreshSchedule> schedule_;
   std::shared_ptr<DualTrace> trace_;

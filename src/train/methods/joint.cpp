@@ -33,7 +33,37 @@ class Joint : public ContinualMethod {
     opt_ = std::make_unique<torch::optim::AdamW>(detail::trainable_parameters(*ctx.model),
                                                  detail::adamw_options(*ctx.protocol));
   }
-  void begin_task(TrainingContext& ctx) override {
+  void begin_task(TrainingContext& ctx) override { start_union(ctx); }
+  void train_step(TrainingContext& ctx, const at::Tensor&, const at::Tensor&) override {
+    const auto [x, y] = union_batch(ctx, sampler_->next());
+    ++draws_;
+    opt_->zero_grad();
+    auto loss = detail::task_loss(ctx, x, y);
+    check_finite_loss(loss, "task loss (joint)");
+    loss = detail::with_safety_penalty(ctx, loss, safety_beta_);
+    detail::backward_and_step(ctx, loss, *opt_);
+  }
+  bool can_checkpoint() const override { return true; }
+  void save_state(state::OutputArchive& a, const TrainingContext&) const override {
+    detail::save_optimizer(a, "adamw", *opt_);
+    state::put_int(a, "draws", draws_);
+  }
+  void load_state(state::InputArchive& a, TrainingContext& ctx) override {
+    detail::load_optimizer(a, "adamw", *opt_);
+    const int64_t draws = state::get_int(a, "draws");
+    if (draws < 0 || draws > ctx.protocol->iterations)
+      throw InputError("checkpoint: joint drew " + std::to_string(draws) +
+                       " batches in a task of " + std::to_string(ctx.protocol->iterations));
+    // The task's sampler as begin_task made it, moved on by the batches drawn
+    // (cheap: a permutation per epoch).
+    start_union(ctx);
+    for (int64_t i = 0; i < draws; ++i) sampler_->next();
+    draws_ = draws;
+  }
+
+ private:
+  // The union of the tasks seen so far and its sampler (task start).
+  void start_union(const TrainingContext& ctx) {
     if (!ctx.tasks_train || static_cast<int>(ctx.tasks_train->size()) <= ctx.task)
       throw InputError("joint: the context has no training rows for task " +
                        std::to_string(ctx.task) + " (TrainingContext::tasks_train)");
@@ -44,17 +74,9 @@ class Joint : public ContinualMethod {
     sampler_.emplace(offsets_.back(), ctx.protocol->batch,
                      (ctx.seed * 31 + 19) * 1000003ULL + static_cast<uint64_t>(ctx.task),
                      /*drop_last=*/true);
-  }
-  void train_step(TrainingContext& ctx, const at::Tensor&, const at::Tensor&) override {
-    const auto [x, y] = union_batch(ctx, sampler_->next());
-    opt_->zero_grad();
-    auto loss = detail::task_loss(ctx, x, y);
-    check_finite_loss(loss, "task loss (joint)");
-    loss = detail::with_safety_penalty(ctx, loss, safety_beta_);
-    detail::backward_and_step(ctx, loss, *opt_);
+    draws_ = 0;
   }
 
- private:
   // The union's rows `idx`, gathered task by task (no copy of the union).
   std::pair<at::Tensor, at::Tensor> union_batch(const TrainingContext& ctx,
                                                 const at::Tensor& idx) const {
@@ -73,6 +95,7 @@ class Joint : public ContinualMethod {
   double safety_beta_;
   std::vector<int64_t> offsets_;
   std::optional<data::BatchSampler> sampler_;
+  int64_t draws_ = 0;  // batches drawn from sampler_ (its place, for checkpoints)
   std::unique_ptr<torch::optim::AdamW> opt_;
 };
 

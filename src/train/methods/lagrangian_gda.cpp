@@ -91,6 +91,35 @@ class LagrangianGDA : public ContinualMethod {
     for (const auto& [_, t] : traces_) out.push_back(t);
     return out;
   }
+  bool can_checkpoint() const override { return true; }
+  void save_state(state::OutputArchive& a, const TrainingContext&) const override {
+    detail::save_optimizer(a, "adamw", *opt_);
+    std::vector<double> lam;
+    int64_t i = 0;
+    for (const auto& [name, l] : lambda_) {
+      state::put_string(a, "lambda_name" + std::to_string(i++), name);
+      lam.push_back(l);
+    }
+    state::put_doubles(a, "lambda", lam);
+    state::put_int(a, "traces", static_cast<int64_t>(traces_.size()));
+    i = 0;
+    for (const auto& [_, t] : traces_) state::put_trace(a, "trace" + std::to_string(i++), t);
+  }
+  void load_state(state::InputArchive& a, TrainingContext&) override {
+    detail::load_optimizer(a, "adamw", *opt_);
+    const auto lam = state::get_doubles(a, "lambda");
+    std::map<std::string, double> lambda;
+    for (size_t i = 0; i < lam.size(); ++i)
+      lambda[state::get_string(a, "lambda_name" + std::to_string(i))] = lam[i];
+    std::map<std::string, EdgeTrace> traces;
+    const int64_t n = state::get_int(a, "traces");
+    for (int64_t i = 0; i < n; ++i) {
+      auto t = state::get_trace(a, "trace" + std::to_string(i));
+      traces[t.name] = std::move(t);
+    }
+    lambda_ = std::move(lambda);
+    traces_ = std::move(traces);
+  }
 
  private:
   double dual_lr_;

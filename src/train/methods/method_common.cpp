@@ -89,9 +89,15 @@ void MemorySampler::seed(uint64_t seed) {
 }
 
 void MemorySampler::gather(const std::vector<AnchorSet>& anchors) {
+  collect(anchors, anchors.size());
+  reshuffle();
+}
+
+void MemorySampler::collect(const std::vector<AnchorSet>& anchors, size_t sets) {
   std::vector<at::Tensor> xs, ys, logits, masks;
   bool have_logits = true;  // sets built without them (by hand, in tests) give none
-  for (const auto& a : anchors) {
+  for (size_t s = 0; s < sets; ++s) {
+    const auto& a = anchors[s];
     xs.push_back(a.x);
     ys.push_back(a.y);
     have_logits = have_logits && a.logits.defined();
@@ -102,8 +108,77 @@ void MemorySampler::gather(const std::vector<AnchorSet>& anchors) {
   y_ = torch::cat(ys);
   logits_ = have_logits ? torch::cat(logits) : at::Tensor();
   mask_ = torch::cat(masks);
-  sets_ = anchors.size();
-  reshuffle();
+  sets_ = sets;
+}
+
+void MemorySampler::save(state::OutputArchive& a, const std::string& key) const {
+  std::ostringstream gen;
+  gen << gen_;
+  state::put_string(a, key + "/generator", gen.str());
+  state::put_int(a, key + "/sets", static_cast<int64_t>(sets_));
+  state::put_ints(a, key + "/order", order_);
+  state::put_int(a, key + "/position", static_cast<int64_t>(pos_));
+}
+
+void MemorySampler::load(state::InputArchive& a, const std::string& key,
+                         const TrainingContext& ctx) {
+  std::istringstream text(state::get_string(a, key + "/generator"));
+  std::mt19937_64 gen;
+  text >> gen;
+  if (text.fail()) throw InputError("checkpoint: '" + key + "/generator' is not a stream state");
+  const int64_t sets = state::get_int(a, key + "/sets");
+  if (sets < 0 || sets > static_cast<int64_t>(ctx.anchors->size()))
+    throw InputError("checkpoint: the memory sampler '" + key + "' drew from " +
+                     std::to_string(sets) + " anchor sets, the run has " +
+                     std::to_string(ctx.anchors->size()));
+  auto order = state::get_ints(a, key + "/order");
+  const int64_t pos = state::get_int(a, key + "/position");
+  gen_ = gen;
+  // The rows it drew from when saved (the sets since appended start a new
+  // epoch at the next draw, as they would have).
+  if (sets > 0)
+    collect(*ctx.anchors, static_cast<size_t>(sets));
+  else
+    sets_ = 0;
+  if (sets > 0 && static_cast<int64_t>(order.size()) != x_.size(0))
+    throw InputError("checkpoint: the memory sampler '" + key + "' has a permutation of " +
+                     std::to_string(order.size()) + " rows for a memory of " +
+                     std::to_string(x_.size(0)));
+  if (pos < 0 || pos > static_cast<int64_t>(order.size()))
+    throw InputError("checkpoint: the memory sampler '" + key + "' is at row " +
+                     std::to_string(pos) + " of " + std::to_string(order.size()));
+  order_ = std::move(order);
+  pos_ = static_cast<size_t>(pos);
+}
+
+void check_like(const std::vector<at::Tensor>& loaded, const std::vector<at::Tensor>& params,
+                const std::string& what) {
+  if (loaded.empty()) return;
+  bool fits = loaded.size() == params.size();
+  for (size_t i = 0; fits && i < loaded.size(); ++i)
+    fits = loaded[i].defined() && loaded[i].sizes() == params[i].sizes() &&
+           loaded[i].scalar_type() == params[i].scalar_type();
+  if (!fits)
+    throw InputError("checkpoint: " + what + " does not fit the model's " +
+                     std::to_string(params.size()) + " trainable tensors");
+}
+
+void save_optimizer(state::OutputArchive& a, const std::string& key,
+                    const torch::optim::Optimizer& opt) {
+  torch::serialize::OutputArchive sub;
+  opt.save(sub);
+  a.write(key, sub);
+}
+
+void load_optimizer(state::InputArchive& a, const std::string& key, torch::optim::Optimizer& opt) {
+  torch::serialize::InputArchive sub;
+  try {
+    if (!a.try_read(key, sub)) throw InputError("checkpoint: no optimiser state '" + key + "'");
+    opt.load(sub);
+  } catch (const c10::Error& e) {
+    throw InputError("checkpoint: the optimiser state '" + key +
+                     "' does not fit: " + e.what_without_backtrace());
+  }
 }
 
 void MemorySampler::reshuffle() {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "galt/solve/state_archive.h"
 #include "galt/train/continual_method.h"
 #include "galt/train/protocol_constraints.h"
 
@@ -50,6 +51,19 @@ std::vector<at::Tensor> trainable_parameters(models::ClassifierImpl& model);
 /// The benchmark's AdamW (bias-corrected, decoupled weight decay), the same
 /// for every method: lr and weight_decay from the protocol.
 torch::optim::AdamWOptions adamw_options(const ProtocolConfig& p);
+
+/// A LibTorch optimiser's state (AdamW's moments and step counts) as the
+/// nested archive `key` of a checkpoint, and back into an optimiser built
+/// over the same parameters (InputError when it does not fit).
+void save_optimizer(state::OutputArchive& a, const std::string& key,
+                    const torch::optim::Optimizer& opt);
+void load_optimizer(state::InputArchive& a, const std::string& key, torch::optim::Optimizer& opt);
+
+/// Throws InputError (naming `what`) unless `loaded` is empty or holds one
+/// tensor shaped like each of `params` (a method's per-parameter state read
+/// from a checkpoint).
+void check_like(const std::vector<at::Tensor>& loaded, const std::vector<at::Tensor>& params,
+                const std::string& what);
 
 /// One global step of a loss-based method: backward, AdamW step, and the
 /// counters (one global backward pass, one global step).
@@ -90,8 +104,14 @@ class MemorySampler {
   /// galt::InputError for n < 1.
   MemoryBatch next(const TrainingContext& ctx, int64_t n);
 
+  /// Checkpoints: the stream's state, the epoch's permutation and place.
+  /// load() takes the gathered rows from ctx.anchors (restored first).
+  void save(state::OutputArchive& a, const std::string& key) const;
+  void load(state::InputArchive& a, const std::string& key, const TrainingContext& ctx);
+
  private:
   void gather(const std::vector<AnchorSet>& anchors);
+  void collect(const std::vector<AnchorSet>& anchors, size_t sets);
   void reshuffle();
   std::mt19937_64 gen_;
   size_t sets_ = 0;  // anchor sets in the memory gathered below

@@ -83,6 +83,28 @@ class SI : public ContinualMethod {
     }
   }
 
+  bool can_checkpoint() const override { return true; }
+  void save_state(state::OutputArchive& a, const TrainingContext&) const override {
+    detail::save_optimizer(a, "adamw", *opt_);
+    state::put_tensors(a, "omega", omega_);
+    state::put_tensors(a, "start", start_);
+    state::put_tensors(a, "anchor", anchor_);
+    state::put_tensors(a, "importance", importance_);
+  }
+  void load_state(state::InputArchive& a, TrainingContext&) override {
+    detail::load_optimizer(a, "adamw", *opt_);
+    auto omega = state::get_tensors(a, "omega"), start = state::get_tensors(a, "start");
+    auto anchor = state::get_tensors(a, "anchor"), importance = state::get_tensors(a, "importance");
+    detail::check_like(omega, params_, "si: ω");
+    detail::check_like(start, params_, "si: θ at the task's start");
+    detail::check_like(anchor, params_, "si: θ*");
+    detail::check_like(importance, params_, "si: Ω");
+    omega_ = std::move(omega);
+    start_ = std::move(start);
+    anchor_ = std::move(anchor);
+    importance_ = std::move(importance);
+  }
+
  private:
   double c_, xi_, safety_beta_;
   std::vector<at::Tensor> params_, omega_, start_, anchor_, importance_;

@@ -44,6 +44,13 @@ class SoftPenalty : public ContinualMethod {
     }
     detail::backward_and_step(ctx, loss, *opt_);
   }
+  bool can_checkpoint() const override { return true; }
+  void save_state(state::OutputArchive& a, const TrainingContext&) const override {
+    detail::save_optimizer(a, "adamw", *opt_);
+  }
+  void load_state(state::InputArchive& a, TrainingContext&) override {
+    detail::load_optimizer(a, "adamw", *opt_);
+  }
 
  private:
   double beta_;
