@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 
 #include "galt/error.h"
 #include "galt/solve/state_archive.h"
@@ -183,6 +184,16 @@ torch::Tensor Optimizer::step(LossClosure closure) {
     loss = closure();
   }
   sync_blocks();
+  // A refused step (NaN, a bad edge value) changes nothing, its counts
+  // included: checkpoints and state_dict() must read as before it.
+  struct CountersOnFailure {
+    ComputeCounters& live;
+    const ComputeCounters saved;
+    const int unwinding = std::uncaught_exceptions();
+    ~CountersOnFailure() {
+      if (std::uncaught_exceptions() > unwinding) live = saved;
+    }
+  } keep_counters{counters_, counters_};
   auto& blocks = graph_.blocks();
   const auto& edges = graph_.edges();
   const size_t num_edges = edges.size();
