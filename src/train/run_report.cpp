@@ -1,15 +1,13 @@
 // run.json and report.html of a `galt train` run (include/galt/train/run_report.h).
 #include "galt/train/run_report.h"
 
-#include <unistd.h>
-
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "galt/error.h"
 #include "galt/report/html_report.h"
+#include "train/atomic_file.h"
 
 namespace galt::train {
 
@@ -82,25 +80,6 @@ nlohmann::json numbers(const std::vector<double>& v) {
   nlohmann::json a = nlohmann::json::array();
   for (double x : v) a.push_back(std::isfinite(x) ? nlohmann::json(x) : nlohmann::json());
   return a;
-}
-
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp);
-    f << text;
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw InputError("cannot write '" + path + "'");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw InputError("cannot write '" + path + "': " + ec.message());
-  }
 }
 
 std::string html_of(const TrainingRunResult& r) {
@@ -187,8 +166,8 @@ void write_run_report(const TrainingRunResult& r, const report::Provenance& prov
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw InputError("--out: cannot make the folder '" + dir + "': " + ec.message());
-  write_atomically(dir + "/run.json", run_json(r, provenance).dump(2) + "\n");
-  write_atomically(dir + "/report.html", html_of(r));
+  detail::write_file_atomically(dir + "/run.json", {run_json(r, provenance).dump(2), "\n"});
+  detail::write_file_atomically(dir + "/report.html", {html_of(r)});
 }
 
 }  // namespace galt::train
